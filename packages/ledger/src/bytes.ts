@@ -1,0 +1,87 @@
+/**
+ * Small byte helpers: hex, base64, comparison, concatenation. Hashes are lowercase hex outside
+ * the chain. Runs in Node and in browsers (Buffer is used only when present, for speed).
+ */
+import { DecodeError, DecodeErrorCode } from './errors.js'
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+const HEX = /^(?:[0-9a-f]{2})*$/
+
+export function toHex(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  let s = ''
+  for (const b of bytes) s += HEX_BYTE[b]
+  return s
+}
+
+/** Strict lowercase hex → bytes; `expectedLength` in bytes when given. */
+export function fromHex(hex: string, expectedLength?: number, what = 'hex'): Uint8Array {
+  if (typeof hex !== 'string' || !HEX.test(hex)) {
+    throw new DecodeError(DecodeErrorCode.BAD_SHAPE, `${what}: not lowercase hex`)
+  }
+  if (expectedLength !== undefined && hex.length !== expectedLength * 2) {
+    throw new DecodeError(
+      DecodeErrorCode.BAD_SHAPE,
+      `${what}: expected ${expectedLength} bytes, got ${hex.length / 2}`,
+    )
+  }
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return btoa(bin)
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** Strict (padded, canonical alphabet) base64 → bytes. */
+export function fromBase64(text: string, what = 'base64'): Uint8Array {
+  if (typeof text !== 'string' || !BASE64.test(text)) {
+    throw new DecodeError(DecodeErrorCode.BAD_SHAPE, `${what}: not canonical base64`)
+  }
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64'))
+  const bin = atob(text)
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Lexicographic comparison, shorter first on a common prefix. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!
+    if (d !== 0) return d
+  }
+  return a.length - b.length
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0
+  for (const p of parts) len += p.length
+  const out = new Uint8Array(len)
+  let off = 0
+  for (const p of parts) {
+    out.set(p, off)
+    off += p.length
+  }
+  return out
+}
+
+export const utf8 = {
+  encode: (s: string): Uint8Array => new TextEncoder().encode(s),
+  decode: (b: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(b),
+}

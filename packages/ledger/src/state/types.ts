@@ -1,0 +1,22 @@
+/**
+ * The authenticated key-value state: its root is in every header, and it proves both that a
+ * key holds a value (inclusion) and that a key holds nothing (non-inclusion).
+ */
+export type StateChange = { readonly key: Uint8Array; readonly value: Uint8Array | null }
+
+export interface StateReader {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>
+}
+
+/** A raw write to the node's key-value database, part of a block's atomic commit batch. */
+export type KvWrite =
+  | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
+  | { readonly type: 'del'; readonly key: Uint8Array }
+
+/** The result of applying a block's state changes to the tree, not yet persisted. */
+export type PreparedStateUpdate = {
+  readonly baseRoot: Uint8Array
+  readonly root: Uint8Array
+  /** Database writes that make `root` the committed state (tree nodes and values). */
+  readonly writes: readonly KvWrite[]
+}

@@ -1,0 +1,99 @@
+/**
+ * The node's key-value database: LevelDB (`level`) on disk, `memory-level` in tests. Keys and
+ * values are bytes. Writes go in batches; a block commit is one batch.
+ */
+import { Level } from 'level'
+import { MemoryLevel } from 'memory-level'
+import { GovchainError } from '../errors.js'
+import type { KvWrite } from '../state/types.js'
+
+export const StorageErrorCode = {
+  OPEN_FAILED: 'STORAGE_OPEN_FAILED',
+  CORRUPT: 'STORAGE_CORRUPT',
+  WRONG_GENESIS: 'STORAGE_WRONG_GENESIS',
+} as const
+export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode]
+export class StorageError extends GovchainError<StorageErrorCode> {}
+
+export type RangeOptions = { gte?: Uint8Array; lt?: Uint8Array; reverse?: boolean; limit?: number }
+
+export interface KvStore {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
+  /** Applies all writes atomically; `sync` waits for the OS to persist them (fsync). */
+  write(writes: readonly KvWrite[], opts?: { sync?: boolean }): Promise<void>
+  range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]>
+  close(): Promise<void>
+}
+
+/** The part of abstract-level used here (both `level` and `memory-level` provide it). */
+type ByteLevel = {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>
+  getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>
+  batch(
+    ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[],
+    options: { sync?: boolean },
+  ): Promise<void>
+  iterator(opts: RangeOptions & { limit: number }): AsyncIterable<[Uint8Array, Uint8Array]>
+  close(): Promise<void>
+}
+
+const ENCODINGS = { keyEncoding: 'view', valueEncoding: 'view' } as const
+
+function toView(b: Uint8Array | undefined): Uint8Array | undefined {
+  // level returns Buffers for 'view'; expose plain Uint8Array views (Buffer equality differs).
+  return b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
+class LevelKvStore implements KvStore {
+  constructor(private readonly db: ByteLevel) {}
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return toView(await this.db.get(key))
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return []
+    return (await this.db.getMany([...keys])).map(toView)
+  }
+
+  async write(writes: readonly KvWrite[], opts: { sync?: boolean } = {}): Promise<void> {
+    if (writes.length === 0) return
+    const ops = writes.map((w) =>
+      w.type === 'put'
+        ? { type: 'put' as const, key: w.key, value: w.value }
+        : { type: 'del' as const, key: w.key },
+    )
+    // `sync` is classic-level's fsync flag; memory-level ignores it.
+    await this.db.batch(ops, { sync: opts.sync ?? false })
+  }
+
+  async *range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
+    for await (const [k, v] of this.db.iterator({ ...opts, limit: opts.limit ?? -1 })) {
+      yield [toView(k)!, toView(v)!]
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+}
+
+export async function openLevelStore(path: string): Promise<KvStore> {
+  const db = new Level<Uint8Array, Uint8Array>(path, ENCODINGS)
+  try {
+    await db.open()
+  } catch (e) {
+    throw new StorageError(
+      StorageErrorCode.OPEN_FAILED,
+      `cannot open database at ${path}: ${(e as Error).message}`,
+    )
+  }
+  return new LevelKvStore(db as unknown as ByteLevel)
+}
+
+export async function openMemoryStore(): Promise<KvStore> {
+  const db = new MemoryLevel<Uint8Array, Uint8Array>(ENCODINGS)
+  await db.open()
+  return new LevelKvStore(db as unknown as ByteLevel)
+}

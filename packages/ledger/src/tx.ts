@@ -1,0 +1,183 @@
+/**
+ * The transaction envelope. Signed bytes are the canonical encoding of
+ * `["govchain/tx", 1, chainId, sender, nonce, type, payload, expiryHeight]`; the wire form
+ * appends the signature. The tx hash is SHA-256 of the signed bytes, so a transaction's
+ * identity (dedupe, replay protection, Merkle leaf) never depends on its signature bytes.
+ */
+import { toBase64, toHex } from './bytes.js'
+import { sha256, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './crypto/index.js'
+import {
+  decode,
+  encode,
+  readBytes,
+  readEnvelope,
+  readIdent,
+  readOptional,
+  readUint,
+  readVarBytes,
+} from './encoding.js'
+import { GovchainError } from './errors.js'
+import { DEFAULT_CHAIN_PARAMS, MAX_IDENT_LENGTH } from './params.js'
+
+export const TX_DOMAIN = 'govchain/tx'
+export const TX_VERSION = 1
+
+export const TxErrorCode = {
+  WRONG_CHAIN: 'TX_WRONG_CHAIN',
+  BAD_SIGNATURE: 'TX_BAD_SIGNATURE',
+  BAD_NONCE: 'TX_BAD_NONCE',
+  EXPIRED: 'TX_EXPIRED',
+  TOO_LARGE: 'TX_TOO_LARGE',
+  DUPLICATE: 'TX_DUPLICATE',
+  BAD_FIELD: 'TX_BAD_FIELD',
+} as const
+export type TxErrorCode = (typeof TxErrorCode)[keyof typeof TxErrorCode]
+export class TxError extends GovchainError<TxErrorCode> {}
+
+export type TxFields = {
+  readonly chainId: string
+  readonly sender: Uint8Array
+  readonly nonce: number
+  readonly type: string
+  readonly payload: Uint8Array
+  /** Last height at which the transaction may be included; null for no expiry. */
+  readonly expiryHeight: number | null
+}
+
+export type TxJson = {
+  hash: string
+  chainId: string
+  sender: string
+  nonce: number
+  type: string
+  payload: string
+  expiryHeight: number | null
+  signature: string
+}
+
+export class Transaction implements TxFields {
+  readonly chainId: string
+  readonly sender: Uint8Array
+  readonly nonce: number
+  readonly type: string
+  readonly payload: Uint8Array
+  readonly expiryHeight: number | null
+  readonly signature: Uint8Array
+  #signingBytes: Uint8Array | undefined
+  #bytes: Uint8Array | undefined
+  #hash: Uint8Array | undefined
+
+  /** Use `createSignedTx` or `createTxFromBytes`; the constructor trusts its arguments. */
+  constructor(fields: TxFields, signature: Uint8Array, bytes?: Uint8Array) {
+    this.chainId = fields.chainId
+    this.sender = fields.sender
+    this.nonce = fields.nonce
+    this.type = fields.type
+    this.payload = fields.payload
+    this.expiryHeight = fields.expiryHeight
+    this.signature = signature
+    this.#bytes = bytes
+    Object.freeze(this)
+  }
+
+  signingBytes(): Uint8Array {
+    return (this.#signingBytes ??= txSigningBytes(this))
+  }
+
+  serialize(): Uint8Array {
+    return (this.#bytes ??= encode([TX_DOMAIN, TX_VERSION, ...txFieldArray(this), this.signature]))
+  }
+
+  hash(): Uint8Array {
+    return (this.#hash ??= sha256(this.signingBytes()))
+  }
+
+  hashHex(): string {
+    return toHex(this.hash())
+  }
+
+  /** Checks the signature under govchain's pinned Ed25519 rule. */
+  verifySignature(): boolean {
+    return verify(this.sender, this.signingBytes(), this.signature)
+  }
+
+  toJSON(): TxJson {
+    return {
+      hash: this.hashHex(),
+      chainId: this.chainId,
+      sender: toHex(this.sender),
+      nonce: this.nonce,
+      type: this.type,
+      payload: toBase64(this.payload),
+      expiryHeight: this.expiryHeight,
+      signature: toHex(this.signature),
+    }
+  }
+}
+
+function txFieldArray(f: TxFields) {
+  return [f.chainId, f.sender, f.nonce, f.type, f.payload, f.expiryHeight] as const
+}
+
+export function txSigningBytes(fields: TxFields): Uint8Array {
+  return encode([TX_DOMAIN, TX_VERSION, ...txFieldArray(fields)])
+}
+
+export function txHashOf(fields: TxFields): Uint8Array {
+  return sha256(txSigningBytes(fields))
+}
+
+function checkFields(f: TxFields, maxTxBytes: number): void {
+  readIdent(f.chainId, 'tx.chainId', MAX_IDENT_LENGTH)
+  readBytes(f.sender, 'tx.sender', PUBLIC_KEY_LENGTH)
+  readUint(f.nonce, 'tx.nonce')
+  readIdent(f.type, 'tx.type', MAX_IDENT_LENGTH)
+  readVarBytes(f.payload, 'tx.payload', maxTxBytes)
+  readOptional(f.expiryHeight, (v) => readUint(v, 'tx.expiryHeight'))
+}
+
+/** Builds and signs a transaction (clients, SDK, tests). */
+export function createSignedTx(
+  fields: TxFields,
+  secretKey: Uint8Array,
+  maxTxBytes = DEFAULT_CHAIN_PARAMS.maxTxBytes,
+): Transaction {
+  try {
+    checkFields(fields, maxTxBytes)
+  } catch (e) {
+    throw new TxError(TxErrorCode.BAD_FIELD, (e as Error).message)
+  }
+  const tx = new Transaction(fields, sign(secretKey, txSigningBytes(fields)))
+  if (tx.serialize().length > maxTxBytes) {
+    throw new TxError(
+      TxErrorCode.TOO_LARGE,
+      `transaction is ${tx.serialize().length} bytes; the limit is ${maxTxBytes}`,
+    )
+  }
+  return tx
+}
+
+/** Strictly decodes a transaction. Does not verify the signature (see `verifySignature`). */
+export function createTxFromBytes(
+  bytes: Uint8Array,
+  maxTxBytes = DEFAULT_CHAIN_PARAMS.maxTxBytes,
+): Transaction {
+  const [chainId, sender, nonce, type, payload, expiryHeight, signature] = readEnvelope(
+    decode(bytes, maxTxBytes, 'transaction'),
+    TX_DOMAIN,
+    TX_VERSION,
+    7,
+  )
+  return new Transaction(
+    {
+      chainId: readIdent(chainId, 'tx.chainId', MAX_IDENT_LENGTH),
+      sender: readBytes(sender, 'tx.sender', PUBLIC_KEY_LENGTH),
+      nonce: readUint(nonce, 'tx.nonce'),
+      type: readIdent(type, 'tx.type', MAX_IDENT_LENGTH),
+      payload: readVarBytes(payload, 'tx.payload', maxTxBytes),
+      expiryHeight: readOptional(expiryHeight, (v) => readUint(v, 'tx.expiryHeight')),
+    },
+    readBytes(signature, 'tx.signature', SIGNATURE_LENGTH),
+    bytes,
+  )
+}
