@@ -8,6 +8,7 @@
  * | path        | params                                   | value                                      | proveKeys |
  * |-------------|------------------------------------------|--------------------------------------------|-----------|
  * | record      | id, historyFrom?=0, historyLimit?=100 (≤1000) | { record, effectiveStatus, history, historyFrom, historyTotal, height } or null | rec:id + the returned hist: keys (rec:id alone proves absence) |
+ * | proposal    | id (as record; null if the id is not a proposal) | same as record                  | same      |
  * | account     | publicKey (hex)                          | AccountRecord or null                      | acct:key |
  * | member      | id                                       | MemberRecord or null                       | mbr:id |
  * | members     | —                                        | active MemberRecords                       | sys:members + mbr:* |
@@ -48,10 +49,11 @@ import {
   getValidators,
 } from './store.js'
 import { TX_TYPES } from './tx-types.js'
-import type { AppRecord, HistoryEntry } from './types.js'
+import type { AppRecord, HistoryEntry, RecordType } from './types.js'
 
 export const QueryPath = {
   record: 'record',
+  proposal: 'proposal',
   account: 'account',
   member: 'member',
   members: 'members',
@@ -104,10 +106,12 @@ export function effectiveStatus(record: AppRecord, height: number): string {
   return record.status
 }
 
-async function recordQuery(params: Params, state: QueryState): Promise<QueryResult> {
+async function recordQuery(params: Params, state: QueryState, onlyType?: RecordType): Promise<QueryResult> {
   const id = param(params, 'id', RECORD_ID_PATTERN)
   const record = await getRecord(state, id)
-  if (record === undefined) return { value: null, proveKeys: [recordKey(id)] }
+  if (record === undefined || (onlyType !== undefined && record.type !== onlyType)) {
+    return { value: null, proveKeys: [recordKey(id)] }
+  }
   const from = intParam(params, 'historyFrom', 0, 0xffff_ffff)
   const limit = intParam(params, 'historyLimit', DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT)
   const to = Math.min(record.historyLength, from + limit)
@@ -135,6 +139,8 @@ export async function runQuery(path: string, params: Params, state: QueryState):
   switch (path) {
     case QueryPath.record:
       return recordQuery(params, state)
+    case QueryPath.proposal:
+      return recordQuery(params, state, 'proposal')
     case QueryPath.account: {
       const key = hexParam(params, 'publicKey')
       return { value: ((await getAccount(state, key)) ?? null) as Encodable, proveKeys: [accountKey(key)] }

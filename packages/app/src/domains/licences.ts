@@ -36,10 +36,20 @@ export function licenceExpired(record: LicenceRecord, height: number): boolean {
   return record.validUntilHeight !== null && height > record.validUntilHeight
 }
 
-/** The status a verifier should show at `height`: `expired` once an issued / suspended licence runs out. */
-export function licenceEffectiveStatus(record: LicenceRecord, height: number): LicenceStatus | 'expired' {
+/**
+ * The status a verifier should show at `height`: `expired` once an issued / suspended licence
+ * runs out, `not-yet-valid` for an issued licence before its validity starts.
+ */
+export function licenceEffectiveStatus(
+  record: LicenceRecord,
+  height: number,
+): LicenceStatus | 'expired' | 'not-yet-valid' {
   const live = record.status === 'issued' || record.status === 'suspended'
-  return live && licenceExpired(record, height) ? 'expired' : record.status
+  if (live && licenceExpired(record, height)) return 'expired'
+  if (record.status === 'issued' && record.validFromHeight !== null && height < record.validFromHeight) {
+    return 'not-yet-valid'
+  }
+  return record.status
 }
 
 async function ownLicence(

@@ -136,6 +136,8 @@ describe('erasure, audit notes and queries', () => {
       expect(members.proveKeys!.map(text)[0]).toBe('sys:members')
       expect((await chain.query('validators')).proveKeys!.map(text)).toEqual(['sys:validators'])
       expect((await chain.query('proposals')).value).toEqual([])
+      expect((await chain.query('proposal', { id: 'LIC-A' })).value).toBeNull()
+      expect((await chain.query('proposal', { id: 'LIC-A' })).proveKeys!.map(text)).toEqual(['rec:LIC-A'])
       expect((await chain.query('config')).proveKeys!.map(text)).toEqual(['sys:config'])
       const none = await chain.query('invoice', { fingerprint: toHex(fp('never')) })
       expect(none.value).toBeNull()

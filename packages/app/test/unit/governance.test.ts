@@ -86,6 +86,7 @@ describe('governance', () => {
     expect(fifth!.end.members).toHaveLength(7)
     const r = await chain.record(id)
     expect(r.record).toMatchObject({ status: 'executed', decidedHeight: fifth!.height })
+    expect(((await chain.query('proposal', { id })).value as { record: unknown }).record).toEqual(r.record)
     expect(r.history.map((e: { action: string; to: string }) => `${e.action}:${e.to}`)).toEqual([
       'gov.propose:open',
       ...Array(5).fill('gov.vote:open'),

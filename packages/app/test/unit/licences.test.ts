@@ -215,6 +215,18 @@ describe('licences', () => {
     })
   })
 
+  it('a licence issued with a later start shows as not-yet-valid until then', async () => {
+    const id = await licenceIn(chain, 'approved')
+    const from = chain.height + 3
+    await chain.ok(
+      OFFICER,
+      buildLicenceIssue({ recordId: id, validFromHeight: from, validUntilHeight: from + 10 }),
+    )
+    expect((await chain.record(id)).effectiveStatus).toBe('not-yet-valid')
+    while (chain.height < from) await chain.block([])
+    expect((await chain.record(id)).effectiveStatus).toBe('issued')
+  })
+
   it('issue refuses validity periods that are inverted or already over', async () => {
     const id = await licenceIn(chain, 'approved')
     const h = chain.height + 1

@@ -112,6 +112,33 @@ describe('payload schemas', () => {
     expect(errorOf(() => decodePayload(type, big))?.code).toBe(AppErrorCode.PAYLOAD_TOO_LARGE)
   })
 
+  it.each([
+    {
+      type: 'add-member',
+      member: { id: 'fintech', name: 'Fintech Bank', roles: ['bank'], peerIds: ['12D3KooWx'] },
+      admin: { name: 'fintech-admin', publicKey: 'ab'.repeat(32) },
+    },
+    { type: 'remove-member', memberId: 'auditor' },
+    {
+      type: 'set-validators',
+      validators: [{ publicKey: 'cd'.repeat(32), power: 2, member: 'bank-north', name: 'bank-north-node-1' }],
+    },
+  ])('gov.propose JSON with a $type action converts hex keys to bytes and back', (action) => {
+    const json = { recordId: 'PROP-J', action, deadlineHeight: 10 }
+    const payload = payloadFromJson(TxType.govPropose, json)
+    expect(payload.document).toBeNull()
+    expect(toJsonValue(decodePayload(TxType.govPropose, encodePayload(TxType.govPropose, payload)))).toEqual({
+      ...json,
+      document: null,
+    })
+    expect(
+      errorOf(() => payloadFromJson(TxType.govPropose, { ...json, action: { ...action, type: 'dissolve' } })),
+    ).toEqual({
+      code: AppErrorCode.BAD_PAYLOAD,
+      field: 'action.type',
+    })
+  })
+
   it('builders refuse invalid input with the same codes', () => {
     expect(errorOf(() => buildTx(TxType.licenceApprove, { recordId: 'bad id' }))).toEqual({
       code: AppErrorCode.BAD_PAYLOAD,
