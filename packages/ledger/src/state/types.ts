@@ -2,6 +2,8 @@
  * The authenticated key-value state: its root is in every header, and it proves both that a
  * key holds a value (inclusion) and that a key holds nothing (non-inclusion).
  */
+import type { StateProof } from './proof.js'
+
 export type StateChange = { readonly key: Uint8Array; readonly value: Uint8Array | null }
 
 export interface StateReader {
@@ -19,4 +21,17 @@ export type PreparedStateUpdate = {
   readonly root: Uint8Array
   /** Database writes that make `root` the committed state (tree nodes and values). */
   readonly writes: readonly KvWrite[]
+}
+
+/** The committed authenticated state (implemented by the sparse Merkle tree). */
+export interface StateTree extends StateReader {
+  /** Root of the committed state. */
+  root(): Uint8Array
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
+  /** Proof for `key` against the committed root (inclusion or non-inclusion). */
+  prove(key: Uint8Array): Promise<StateProof>
+  /** Applies a block's changes (sorted, unique keys) as one batch, without persisting. */
+  prepare(changes: readonly StateChange[]): Promise<PreparedStateUpdate>
+  /** Makes a prepared update the committed state once its writes are in the database. */
+  commit(update: PreparedStateUpdate): void
 }

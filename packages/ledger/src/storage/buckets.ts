@@ -13,6 +13,7 @@
  * | stateNode       | node hash (state tree)        | encoded tree node                       |
  * | stateValue      | raw state key                 | value bytes (flat copy for fast reads)  |
  * | validatorSets   | height                        | validator set in force at that height   |
+ * | validatorSetChanges | height h                  | empty: V_{h+1} differs from V_h         |
  * | wal             | u64 sequence                  | consensus WAL record (network driver)   |
  * | evidencePool    | evidence hash                 | pending equivocation evidence           |
  * | app             | application-defined           | an application's own off-chain data     |
@@ -30,6 +31,7 @@ export const Bucket = {
   wal: 0x09,
   evidencePool: 0x0a,
   app: 0x0b,
+  validatorSetChanges: 0x0c,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 

@@ -1,0 +1,91 @@
+/**
+ * Batch signature verification for a block's transactions, and the verified-signature cache
+ * that lets a transaction checked at mempool admission skip re-verification in the block.
+ * The cache key is tx hash ‖ signature: the tx hash covers the signed bytes only, so a block
+ * carrying the same transaction with other signature bytes is verified afresh.
+ */
+import { toHex } from './bytes.js'
+import { verifyAsync } from './crypto/index.js'
+import { TxError, TxErrorCode, type Transaction } from './tx.js'
+
+export type SignedItem = {
+  readonly publicKey: Uint8Array
+  readonly message: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** Verifies many signatures; verdicts in input order. Implementations may spread work over cores. */
+export interface SignatureBatchVerifier {
+  verifyBatch(items: readonly SignedItem[]): Promise<boolean[]>
+}
+
+/** node:crypto's asynchronous verify: OpenSSL on libuv's thread pool, no worker code. */
+export const threadPoolVerifier: SignatureBatchVerifier = {
+  verifyBatch: (items) => Promise.all(items.map((i) => verifyAsync(i.publicKey, i.message, i.signature))),
+}
+
+export class SignatureCache {
+  readonly #seen = new Set<string>()
+  readonly #limit: number
+
+  constructor(limit = 200_000) {
+    this.#limit = limit
+  }
+
+  static keyOf(tx: Transaction): string {
+    return tx.hashHex() + toHex(tx.signature)
+  }
+
+  has(tx: Transaction): boolean {
+    return this.#seen.has(SignatureCache.keyOf(tx))
+  }
+
+  add(tx: Transaction): void {
+    if (this.#seen.size >= this.#limit) {
+      // Drop the oldest half (Sets iterate in insertion order).
+      let drop = this.#limit >> 1
+      for (const k of this.#seen) {
+        if (drop-- <= 0) break
+        this.#seen.delete(k)
+      }
+    }
+    this.#seen.add(SignatureCache.keyOf(tx))
+  }
+
+  get size(): number {
+    return this.#seen.size
+  }
+
+  clear(): void {
+    this.#seen.clear()
+  }
+}
+
+/**
+ * Checks every transaction's signature (those not in the cache) as one batch; throws
+ * TX_BAD_SIGNATURE naming the first bad one. Verified transactions are added to the cache.
+ */
+export async function verifyTxSignatures(
+  txs: readonly Transaction[],
+  verifier: SignatureBatchVerifier = threadPoolVerifier,
+  cache?: SignatureCache,
+): Promise<void> {
+  const pending: number[] = []
+  txs.forEach((tx, i) => {
+    if (cache === undefined || !cache.has(tx)) pending.push(i)
+  })
+  if (pending.length === 0) return
+  const verdicts = await verifier.verifyBatch(
+    pending.map((i) => ({
+      publicKey: txs[i]!.sender,
+      message: txs[i]!.signingBytes(),
+      signature: txs[i]!.signature,
+    })),
+  )
+  const bad = verdicts.indexOf(false)
+  if (bad >= 0) {
+    const index = pending[bad]!
+    throw new TxError(TxErrorCode.BAD_SIGNATURE, `tx ${index} has an invalid signature`, { txIndex: index })
+  }
+  if (cache) for (const i of pending) cache.add(txs[i]!)
+}
