@@ -1,16 +1,31 @@
 /**
- * A small in-memory chain for the application's tests, following the semantics of
- * packages/ledger/src/application.ts: initGenesis, then per block beginBlock → deliverTx per
- * transaction against its own overlay (a throwing transaction's writes are discarded) →
- * endBlock, then the block's writes are committed. Envelope checks (signature, nonce) are the
- * ledger's; here transactions are signed for real and nonces counted per sender.
+ * An in-memory chain for the application's tests, running blocks through the ledger's own
+ * `executeBlock` (execution.ts): envelope checks (chain id, per-sender nonce), the app's state
+ * namespace, a copy-on-write overlay per transaction (a throwing transaction leaves no writes),
+ * endBlock with validator-set rotation and member updates in the system keys, receipts hashed
+ * into the result root. Consensus, signatures (checked in batch by validation.ts) and the state
+ * tree are not involved: the committed state is a map of its changes.
+ *
+ * Transactions are signed for real. Like a client that re-signs after a refusal, `block()`
+ * assigns each transaction the sender's next nonce given the earlier transactions of the block
+ * (a refused transaction does not use its nonce).
  */
 import {
+  APP_NAMESPACE,
+  encodeMembers,
+  executeBlock,
+  fromHex,
+  genesisValidatorSet,
   keyPairFromSeed,
   parseGenesis,
+  prefixedReader,
+  prefixedWriter,
+  readNonce,
+  StateOverlay,
+  SystemKey,
   toHex,
-  fromHex,
   type Application,
+  type BlockExecution,
   type EndBlockResult,
   type Genesis,
   type KeyPair,
@@ -22,6 +37,7 @@ import {
 } from '@govchain/ledger'
 import { buildDemoGenesis, createGovApplication, DEMO_ACCOUNTS, signTx, type TxDraft } from '../src/index.js'
 
+/** The committed state: full key space (system and application namespaces). */
 export class MemState implements StateWriter {
   readonly entries = new Map<string, Uint8Array>()
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -39,29 +55,6 @@ export class MemState implements StateWriter {
   }
 }
 
-/** Buffered writes over a parent; `commitTo` applies them. */
-export class Overlay implements StateWriter {
-  readonly writes = new Map<string, Uint8Array | null>()
-  constructor(private readonly parent: StateReader) {}
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const k = toHex(key)
-    if (this.writes.has(k)) return this.writes.get(k) ?? undefined
-    return this.parent.get(key)
-  }
-  set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(toHex(key), value)
-  }
-  delete(key: Uint8Array): void {
-    this.writes.set(toHex(key), null)
-  }
-  commitTo(target: StateWriter): void {
-    for (const [k, v] of this.writes) {
-      if (v === null) target.delete(fromHex(k))
-      else target.set(fromHex(k), v)
-    }
-  }
-}
-
 export type TxOutcome =
   | { readonly ok: true; readonly receipt: Receipt; readonly tx: Transaction }
   | { readonly ok: false; readonly code: string; readonly message: string; readonly tx: Transaction }
@@ -70,6 +63,7 @@ export type BlockOutcome = {
   readonly height: number
   readonly results: TxOutcome[]
   readonly end: EndBlockResult
+  readonly resultRoot: Uint8Array
 }
 
 export const CHAIN_ID = 'govchain-test'
@@ -93,27 +87,55 @@ export function demoGenesisJson(nodes = 4): Record<string, unknown> {
   }).genesis
 }
 
+type Signed = { readonly keyPair: KeyPair; readonly draft: TxDraft }
+
 export class TestChain {
   readonly app: Application
   readonly genesis: Genesis
   readonly state = new MemState()
   height = 0
+  /** Next nonce per sender for transactions signed ahead of a block. */
   readonly #nonces = new Map<string, number>()
+  readonly #signed = new WeakMap<Transaction, Signed>()
 
   private constructor(genesis: Genesis, app: Application) {
     this.genesis = genesis
     this.app = app
   }
 
+  /** Genesis as the ledger's Chain writes it: validator sets, members, then the app's initGenesis. */
   static async create(
     genesisJson: unknown = demoGenesisJson(),
     app = createGovApplication(),
   ): Promise<TestChain> {
     const chain = new TestChain(parseGenesis(genesisJson), app)
-    const overlay = new Overlay(chain.state)
-    await app.initGenesis(chain.genesis, overlay)
-    overlay.commitTo(chain.state)
+    const overlay = new StateOverlay(chain.state)
+    const set = genesisValidatorSet(chain.genesis).serialize()
+    overlay.set(SystemKey.validatorsCurrent, set)
+    overlay.set(SystemKey.validatorsNext, set)
+    overlay.set(SystemKey.validatorsAfterNext, set)
+    overlay.set(SystemKey.members, encodeMembers(chain.genesis.members))
+    await app.initGenesis(chain.genesis, prefixedWriter(overlay, APP_NAMESPACE))
+    chain.#apply(overlay.changes())
     return chain
+  }
+
+  #apply(changes: readonly { key: Uint8Array; value: Uint8Array | null }[]): void {
+    for (const c of changes) {
+      if (c.value === null) this.state.delete(c.key)
+      else this.state.set(c.key, c.value)
+    }
+  }
+
+  /** The application's view of the committed state. */
+  get appState(): StateReader {
+    return prefixedReader(this.state, APP_NAMESPACE)
+  }
+
+  #sign(keyPair: KeyPair, draft: TxDraft, nonce: number): Transaction {
+    const tx = signTx(draft, { chainId: CHAIN_ID, keyPair, nonce })
+    this.#signed.set(tx, { keyPair, draft })
+    return tx
   }
 
   /** Signs a draft as `signer` (a demo account name or any seed) with its next nonce. */
@@ -122,10 +144,20 @@ export class TestChain {
     const id = toHex(keyPair.publicKey)
     const nonce = this.#nonces.get(id) ?? 0
     this.#nonces.set(id, nonce + 1)
-    return signTx(draft, { chainId: CHAIN_ID, keyPair, nonce })
+    return this.#sign(keyPair, draft, nonce)
   }
 
-  async block(txs: readonly Transaction[]): Promise<BlockOutcome> {
+  async #execute(txs: readonly Transaction[], ctx: Parameters<Application['deliverTx']>[1]) {
+    let end: EndBlockResult = {}
+    const app: Application = {
+      ...this.app,
+      endBlock: async (c, s) => (end = (await this.app.endBlock?.(c, s)) ?? {}),
+    }
+    const execution = await executeBlock({ app, state: this.state, ctx, txs, evidence: [], mode: 'build' })
+    return { execution, end }
+  }
+
+  async block(input: readonly Transaction[]): Promise<BlockOutcome> {
     const height = this.height + 1
     const ctx = {
       chainId: CHAIN_ID,
@@ -133,25 +165,40 @@ export class TestChain {
       timeMs: GENESIS_TIME_MS + height * 1000,
       proposer: new Uint8Array(32),
     }
-    const blockState = new Overlay(this.state)
-    await this.app.beginBlock?.(ctx, blockState)
-    const results: TxOutcome[] = []
-    for (const tx of txs) {
-      const txState = new Overlay(blockState)
-      try {
-        const receipt = await this.app.deliverTx(tx, ctx, txState)
-        txState.commitTo(blockState)
-        results.push({ ok: true, receipt, tx })
-      } catch (e) {
-        const err = e as { code?: string; message: string }
-        if (typeof err.code !== 'string') throw e
-        results.push({ ok: false, code: err.code, message: err.message, tx })
-      }
+    // Nonces: each transaction gets its sender's next nonce after the block's earlier transactions.
+    const txs: Transaction[] = []
+    const expected = new Map<string, number>()
+    let run: { execution: BlockExecution; end: EndBlockResult } | undefined
+    for (let i = 0; i < input.length; i++) {
+      const tx = input[i]!
+      const sender = toHex(tx.sender)
+      const nonce = expected.get(sender) ?? (await readNonce(this.state, tx.sender))
+      const signed = this.#signed.get(tx)
+      txs.push(
+        tx.nonce === nonce || signed === undefined ? tx : this.#sign(signed.keyPair, signed.draft, nonce),
+      )
+      const later = input.slice(i + 1).some((t) => toHex(t.sender) === sender)
+      if (!later) continue
+      run = await this.#execute(txs, ctx)
+      expected.set(sender, run.execution.rejected.some((r) => r.index === i) ? nonce : nonce + 1)
     }
-    const end = (await this.app.endBlock?.(ctx, blockState)) ?? {}
-    blockState.commitTo(this.state)
+    if (run === undefined || run.execution.rejected.length + run.execution.txs.length !== txs.length) {
+      run = await this.#execute(txs, ctx)
+    }
+    const { execution, end } = run
+    const results: TxOutcome[] = []
+    let accepted = 0
+    txs.forEach((tx, i) => {
+      const rejection = execution.rejected.find((r) => r.index === i)
+      if (rejection === undefined) results.push({ ok: true, receipt: execution.receipts[accepted++]!, tx })
+      else if (rejection.error.code === 'TX_BAD_NONCE')
+        throw new Error(`harness nonce bug: ${rejection.error.message}`)
+      else results.push({ ok: false, code: rejection.error.code, message: rejection.error.message, tx })
+    })
+    this.#apply(execution.changes)
     this.height = height
-    return { height, results, end }
+    for (const id of this.#nonces.keys()) this.#nonces.set(id, await readNonce(this.state, fromHex(id)))
+    return { height, results, end, resultRoot: execution.resultRoot }
   }
 
   /** One transaction in its own block; returns its outcome. */
@@ -162,10 +209,7 @@ export class TestChain {
   /** Runs and expects success; returns the receipt. */
   async ok(signer: string | KeyPair, draft: TxDraft): Promise<Receipt> {
     const r = await this.run(signer, draft)
-    if (!r.ok)
-      throw new Error(
-        `${draft.type} by ${String(typeof signer === 'string' ? signer : 'key')} failed: ${r.code} ${r.message}`,
-      )
+    if (!r.ok) throw new Error(`${draft.type} failed: ${r.code} ${r.message}`)
     return r.receipt
   }
 
@@ -175,9 +219,12 @@ export class TestChain {
     return r.ok ? 'ok' : r.code
   }
 
+  /** The application's checkTx against the committed state (the nonce is not used up). */
   async check(signer: string | KeyPair, draft: TxDraft): Promise<string> {
+    const keyPair = typeof signer === 'string' ? key(signer) : signer
+    const tx = this.#sign(keyPair, draft, await readNonce(this.state, keyPair.publicKey))
     try {
-      await this.app.checkTx(this.tx(signer, draft), this.state, { chainId: CHAIN_ID, height: this.height })
+      await this.app.checkTx(tx, this.appState, { chainId: CHAIN_ID, height: this.height })
       return 'ok'
     } catch (e) {
       return (e as { code: string }).code
@@ -191,11 +238,11 @@ export class TestChain {
   }
 
   query(path: string, params: Record<string, string> = {}): Promise<QueryResult> {
-    const state = this.state
+    const state = this.appState
     return this.app.query(path, params, {
       height: this.height,
       get: (k) => state.get(k),
-      prove: () => Promise.reject(new Error('proofs are the ledger’s; not used by these tests')),
+      prove: () => Promise.reject(new Error('proofs come from the state tree; not used by these tests')),
     })
   }
 

@@ -1,3 +1,11 @@
+import {
+  decodeMembers,
+  decodeReceipt,
+  encodeReceipt,
+  readValidators,
+  SystemKey,
+  toHex,
+} from '@govchain/ledger'
 import { describe, expect, it } from 'vitest'
 import {
   APPLICATION_NAME,
@@ -12,7 +20,7 @@ import {
   type TxDraft,
 } from '../../src/index.js'
 import { citizen, fp } from '../fixtures.js'
-import { demoGenesisJson, TestChain } from '../harness.js'
+import { demoGenesisJson, key, TestChain } from '../harness.js'
 
 const apply = buildLicenceApply({
   recordId: 'LIC-1',
@@ -97,5 +105,80 @@ describe('the Application', () => {
       expect(ra).toEqual(rb)
     }
     expect(a.state.snapshot()).toEqual(b.state.snapshot())
+  })
+
+  it('receipts survive the ledger’s receipt encoding (event types are identifiers, attributes text)', async () => {
+    const chain = await TestChain.create()
+    const out = await chain.block([
+      chain.tx('licensing-officer', apply),
+      chain.tx('licensing-officer', buildLicenceApprove({ recordId: 'LIC-1' })),
+    ])
+    for (const r of out.results) {
+      if (!r.ok) throw new Error(r.code)
+      const decoded = decodeReceipt(encodeReceipt(r.tx.hash(), r.receipt))
+      expect(decoded.receipt).toEqual(r.receipt)
+    }
+  })
+
+  it('an executed validator change reaches the ledger’s system keys and applies at H+2', async () => {
+    const chain = await TestChain.create(demoGenesisJson(4))
+    const current = chain.genesis.validators.map((v) => ({
+      publicKey: v.publicKey,
+      power: v.power,
+      member: v.member,
+      name: v.name,
+    }))
+    const extra = {
+      publicKey: key('validator-new').publicKey,
+      power: 1,
+      member: 'regulator',
+      name: 'regulator-node-1',
+    }
+    await chain.ok(
+      'licensing-admin',
+      buildGovPropose({
+        recordId: 'P',
+        action: { type: 'set-validators', validators: [...current, extra] },
+        deadlineHeight: 50,
+      }),
+    )
+    let decidedAt = 0
+    for (const d of ['licensing-admin', 'registry-admin', 'socsec-admin', 'north-admin', 'south-admin']) {
+      decidedAt = (await chain.block([chain.tx(d, buildGovVote({ recordId: 'P', vote: 'yes' }))])).height
+    }
+    const size = async (which: Uint8Array) => (await readValidators(chain.state, which)).size
+    expect([
+      await size(SystemKey.validatorsCurrent),
+      await size(SystemKey.validatorsNext),
+      await size(SystemKey.validatorsAfterNext),
+    ]).toEqual([4, 4, 5])
+    await chain.block([])
+    expect(await size(SystemKey.validatorsNext)).toBe(5)
+    await chain.block([])
+    expect(chain.height).toBe(decidedAt + 2)
+    expect(await size(SystemKey.validatorsCurrent)).toBe(5)
+    const set = await readValidators(chain.state, SystemKey.validatorsCurrent)
+    expect(set.has(extra.publicKey)).toBe(true)
+    expect(toHex(set.hash())).toBe(
+      toHex((await readValidators(chain.state, SystemKey.validatorsAfterNext)).hash()),
+    )
+  })
+
+  it('an executed member change reaches the ledger’s member list (the connection gater’s source)', async () => {
+    const chain = await TestChain.create()
+    await chain.ok(
+      'licensing-admin',
+      buildGovPropose({
+        recordId: 'P',
+        action: { type: 'remove-member', memberId: 'auditor' },
+        deadlineHeight: 50,
+      }),
+    )
+    for (const d of ['licensing-admin', 'registry-admin', 'socsec-admin', 'north-admin', 'south-admin']) {
+      await chain.ok(d, buildGovVote({ recordId: 'P', vote: 'yes' }))
+    }
+    const members = decodeMembers((await chain.state.get(SystemKey.members))!)
+    expect(members.map((m) => m.id)).not.toContain('auditor')
+    expect(members).toHaveLength(6)
   })
 })
