@@ -169,8 +169,9 @@ export function createGovApplication(options: GovApplicationOptions = {}): Appli
     },
 
     async checkTx(tx, state, ctx): Promise<void> {
-      // Time is not known before inclusion; no rule depends on it (validity is by height).
-      await execute(tx, { height: ctx.height + 1, timeMs: 0 }, new ScratchState(state), checkMode)
+      // ctx.height is the next block's height (Chain.checkTx passes head + 1). Time is not known
+      // before inclusion; no rule depends on it (validity is by height), history is not kept.
+      await execute(tx, { height: ctx.height, timeMs: 0 }, new ScratchState(state), checkMode)
     },
 
     async deliverTx(tx: Transaction, ctx: BlockContext, state: StateWriter): Promise<Receipt> {

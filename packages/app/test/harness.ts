@@ -224,7 +224,8 @@ export class TestChain {
     const keyPair = typeof signer === 'string' ? key(signer) : signer
     const tx = this.#sign(keyPair, draft, await readNonce(this.state, keyPair.publicKey))
     try {
-      await this.app.checkTx(tx, this.appState, { chainId: CHAIN_ID, height: this.height })
+      // as the ledger's Chain.checkTx: the height of the next block
+      await this.app.checkTx(tx, this.appState, { chainId: CHAIN_ID, height: this.height + 1 })
       return 'ok'
     } catch (e) {
       return (e as { code: string }).code

@@ -191,6 +191,11 @@ describe('governance', () => {
     const action: ProposalAction = { type: 'set-member-roles', memberId: 'auditor', roles: ['auditor'] }
     const at = (deadlineHeight: number, recordId = `PROP-B-${++n}`) =>
       buildGovPropose({ recordId, action, deadlineHeight })
+    // checkTx judges at the next block's height, like execution
+    expect(await chain.check('licensing-admin', at(chain.height + 1))).toBe(AppErrorCode.BAD_HEIGHT)
+    expect(await chain.check('licensing-admin', at(chain.height + 2))).toBe('ok')
+    expect(await chain.check('licensing-admin', at(chain.height + 1001))).toBe('ok')
+    expect(await chain.check('licensing-admin', at(chain.height + 1002))).toBe(AppErrorCode.BAD_HEIGHT)
     expect(await chain.code('licensing-admin', at(chain.height + 1))).toBe(AppErrorCode.BAD_HEIGHT)
     expect(await chain.code('licensing-admin', at(chain.height + 1002))).toBe(AppErrorCode.BAD_HEIGHT)
     expect(await chain.code('licensing-officer', at(chain.height + 10))).toBe(AppErrorCode.FORBIDDEN)
