@@ -1,0 +1,441 @@
+/**
+ * The authenticated state: a compact sparse Merkle tree (format and verifier in proof.ts) stored
+ * in the node's KvStore.
+ *
+ * Storage (see storage/buckets.ts and node-codec.ts):
+ *   stateNode  ‖ hash of a page's top node → page (the records of up to 4 binary levels);
+ *   stateValue ‖ raw key                   → value, a flat copy so that reads need no tree walk.
+ * The committed root itself is kept by the caller (meta `stateRoot`) in the same atomic batch.
+ *
+ * Updates are two-step: `prepare(changes)` computes a block's new root and the database writes
+ * without touching the committed state (it may be called several times from one base, e.g. for
+ * competing proposals); the caller writes `update.writes` in its block batch, then `commit()`.
+ *
+ * Replaced pages are deleted in the same batch that adds their replacements, so the database
+ * holds exactly the latest committed tree (disk stays proportional to the number of keys) and
+ * proofs exist only against the latest committed root. This is safe with content addressing
+ * because no node is shared between two positions of one tree: a leaf hash binds its full
+ * 256-bit path and an internal hash binds its subtree's leaves and shape, hence its depth. Only
+ * leaves move (up when a sibling subtree empties, down when a key lands next to them); a leaf is
+ * stored inside its parent's page, so a move just rewrites the pages involved. The only page a
+ * leaf tops is the root page of a one-key tree.
+ *
+ * Memory: the committed tree is held as linked TreeNodes down to depth cacheDepth (whole pages;
+ * at most 2^cacheDepth nodes), the "cache". An update copies the changed paths into new nodes
+ * that point to the unchanged ones (old versions are shared, never mutated, and collected once
+ * unreachable), so commit() only swaps the root and trims the new nodes to cacheDepth.
+ * A batch reads the deeper pages it needs with one `getMany` per page level, then computes the
+ * new root synchronously, hashing each changed node exactly once.
+ */
+import { compareBytes, equalBytes, toHex } from '../bytes.js'
+import { sha256 } from '../crypto/index.js'
+import { HASH_LENGTH } from '../params.js'
+import { Bucket, bucketKey } from '../storage/buckets.js'
+import type { KvStore } from '../storage/kv.js'
+import {
+  decodePage,
+  encodePages,
+  isPageTop,
+  isZeroHash,
+  NodeKind,
+  PAGE_DEPTH,
+  TreeNode,
+} from './node-codec.js'
+import { pathBit, type StateProof } from './proof.js'
+import { StateError, StateErrorCode } from './state-error.js'
+import type { KvWrite, PreparedStateUpdate, StateChange, StateReader } from './types.js'
+
+export type SparseMerkleTreeOptions = {
+  /**
+   * The committed tree is kept in memory down to this depth (rounded up to a multiple of 4, the
+   * page height; at least 4): at most 2^cacheDepth nodes of ≈ 250 bytes. Default 16: ≤ 65,535
+   * nodes, ≈ 16 MB once the tree has more than ~100k keys.
+   */
+  readonly cacheDepth?: number
+  /**
+   * Re-hash every node read from the database (≈ 20 hashes per page) to detect corruption.
+   * Default false: a corrupt node then shows up as a state root that differs from the network's.
+   */
+  readonly verifyReads?: boolean
+}
+
+export const DEFAULT_STATE_CACHE_DEPTH = 16
+
+type Item = { readonly path: Uint8Array; readonly valueHash: Uint8Array | null }
+/** An entry of a subtree being (re)built: a new leaf, or an existing leaf node. */
+type BuildEntry = {
+  readonly path: Uint8Array
+  readonly valueHash: Uint8Array | null
+  readonly node?: TreeNode
+}
+type Placed = { readonly node: TreeNode; readonly depth: number }
+/** One side of an internal node: its hash and kind, and the node when it is in memory. */
+type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
+
+/** What commit() needs besides the plain update: the new root node and the nodes to trim. */
+type CommitDelta = { readonly root: TreeNode | null; readonly trim: readonly TreeNode[] }
+
+const EMPTY_HASH = new Uint8Array(HASH_LENGTH)
+const EMPTY_SIDE: Side = { hash: EMPTY_HASH, kind: NodeKind.empty, node: undefined }
+
+export class SparseMerkleTree implements StateReader {
+  private committedRoot: Uint8Array
+  /** The committed root node (null: empty tree; undefined: not in memory yet). */
+  private top: TreeNode | null | undefined = undefined
+  private readonly deltas = new WeakMap<PreparedStateUpdate, CommitDelta>()
+  private readonly cacheDepth: number
+  private readonly verifyReads: boolean
+
+  private constructor(
+    private readonly store: KvStore,
+    root: Uint8Array,
+    opts: SparseMerkleTreeOptions,
+  ) {
+    this.committedRoot = root.slice()
+    const depth = opts.cacheDepth ?? DEFAULT_STATE_CACHE_DEPTH
+    this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
+    this.verifyReads = opts.verifyReads ?? false
+  }
+
+  /**
+   * Opens the tree committed at `root` (32 zero bytes for the empty tree). Fails with
+   * MISSING_NODE if the store does not hold that root's page.
+   */
+  static async open(
+    store: KvStore,
+    root: Uint8Array,
+    opts: SparseMerkleTreeOptions = {},
+  ): Promise<SparseMerkleTree> {
+    if (!(root instanceof Uint8Array) || root.length !== HASH_LENGTH) {
+      throw new StateError(StateErrorCode.BAD_ROOT, 'state root must be 32 bytes')
+    }
+    const tree = new SparseMerkleTree(store, root, opts)
+    await tree.rootNode()
+    return tree
+  }
+
+  /** The committed root (a copy). */
+  root(): Uint8Array {
+    return this.committedRoot.slice()
+  }
+
+  /** Committed value of `key`, from the flat value copy. */
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(bucketKey(Bucket.stateValue, key))
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.store.getMany(keys.map((k) => bucketKey(Bucket.stateValue, k)))
+  }
+
+  /** Proof that `key` holds its committed value, or nothing, under the committed root. */
+  async prove(key: Uint8Array): Promise<StateProof> {
+    const path = sha256(key)
+    const readAt = this.committedRoot
+    const siblings: Uint8Array[] = []
+    let node = await this.rootNode()
+    for (let depth = 0; node !== null; depth++) {
+      if (node.isLeaf) return { siblings, leaf: { path: node.a.slice(), valueHash: node.b.slice() } }
+      const bit = pathBit(path, depth)
+      siblings.push(node.childHash(1 - bit).slice())
+      if (node.childKind(bit) === NodeKind.empty) break
+      let child = node.child(bit)
+      if (child === undefined) {
+        // The top of a page that is not in memory.
+        const hash = node.childHash(bit)
+        child = this.decode(hash, await this.store.get(bucketKey(Bucket.stateNode, hash)), depth + 1, readAt)
+        if (depth + 1 < this.cacheDepth) node.setChild(bit, child)
+      }
+      node = child
+    }
+    return { siblings, leaf: null }
+  }
+
+  /**
+   * Applies one block's changes (strictly increasing keys; value null deletes) to the committed
+   * tree, in memory: returns the new root and the database writes (tree pages and flat values)
+   * that make it the committed state. Nothing observable changes until commit().
+   */
+  async prepare(changes: readonly StateChange[]): Promise<PreparedStateUpdate> {
+    for (let i = 1; i < changes.length; i++) {
+      if (compareBytes(changes[i - 1]!.key, changes[i]!.key) >= 0) {
+        throw new StateError(
+          StateErrorCode.UNSORTED_CHANGES,
+          `state changes must have strictly increasing keys (index ${i})`,
+          { index: i },
+        )
+      }
+    }
+    const baseRoot = this.committedRoot
+    const base = await this.rootNode()
+    if (changes.length === 0) {
+      return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
+    }
+    const items: Item[] = changes.map((c) => ({
+      path: sha256(c.key),
+      valueHash: c.value === null ? null : sha256(c.value),
+    }))
+    items.sort((a, b) => compareBytes(a.path, b.path))
+
+    const deep = base === null ? new Map<string, TreeNode>() : await this.loadPaths(base, items, baseRoot)
+    const batch = new Batch(items, deep, this.cacheDepth)
+    const newRoot =
+      base === null ? batch.build(0, batch.inserts(0, items.length)) : batch.apply(base, 0, 0, items.length)
+    const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
+
+    // Every new page top is written whole; every replaced page top is deleted.
+    const tops = batch.created.filter((c) => isPageTop(c.depth, NodeKind.internal))
+    if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot))
+      tops.push({ node: newRoot, depth: 0 })
+    const pages = encodePages(tops)
+    const writes: KvWrite[] = []
+    const written = new Set<string>()
+    tops.forEach((t, i) => {
+      writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      written.add(toHex(t.node.hash))
+    })
+    for (const { node, depth } of batch.replaced) {
+      if (isPageTop(depth, node.kind) && !written.has(toHex(node.hash))) {
+        writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, node.hash) })
+      }
+    }
+    for (const c of changes) {
+      const key = bucketKey(Bucket.stateValue, c.key)
+      writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
+    }
+    const trim = batch.created.filter((c) => c.depth === this.cacheDepth - 1).map((c) => c.node)
+    return this.remember({ baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes }, newRoot, trim)
+  }
+
+  /**
+   * Makes `update` the committed state, after the caller has written `update.writes`.
+   * Rejects (STALE_BASE_ROOT) an update prepared from another root than the committed one.
+   */
+  commit(update: PreparedStateUpdate): void {
+    if (!equalBytes(update.baseRoot, this.committedRoot)) {
+      throw new StateError(
+        StateErrorCode.STALE_BASE_ROOT,
+        `state update prepared from ${toHex(update.baseRoot)}, committed root is ${toHex(this.committedRoot)}`,
+      )
+    }
+    const delta = this.deltas.get(update)
+    if (delta === undefined) {
+      this.top = undefined // not prepared here: reload the root page on next use
+    } else {
+      // Keep the committed tree in memory only down to cacheDepth (leaf children stay: they are
+      // part of their parent's page).
+      for (const node of delta.trim) {
+        for (let side = 0; side < 2; side++) {
+          if (node.childKind(side) === NodeKind.internal) node.setChild(side, undefined)
+        }
+      }
+      this.top = delta.root
+      this.deltas.delete(update)
+    }
+    this.committedRoot = update.root.slice()
+  }
+
+  /** Number of tree nodes held in memory for the committed tree (metrics and tests). */
+  cachedNodeCount(): number {
+    let count = 0
+    const stack: TreeNode[] = this.top ? [this.top] : []
+    while (stack.length > 0) {
+      const n = stack.pop()!
+      count++
+      if (n.left) stack.push(n.left)
+      if (n.right) stack.push(n.right)
+    }
+    return count
+  }
+
+  private remember(
+    update: PreparedStateUpdate,
+    root: TreeNode | null,
+    trim: readonly TreeNode[],
+  ): PreparedStateUpdate {
+    this.deltas.set(update, { root, trim })
+    return update
+  }
+
+  private async rootNode(): Promise<TreeNode | null> {
+    if (this.top !== undefined) return this.top
+    const root = this.committedRoot
+    if (isZeroHash(root)) return (this.top = null)
+    const node = this.decode(root, await this.store.get(bucketKey(Bucket.stateNode, root)), 0, root)
+    if (equalBytes(root, this.committedRoot)) this.top = node
+    return node
+  }
+
+  /** Decodes a page read while `readAt` was the committed root. */
+  private decode(
+    hash: Uint8Array,
+    page: Uint8Array | undefined,
+    depth: number,
+    readAt: Uint8Array,
+  ): TreeNode {
+    if (page === undefined) {
+      if (!equalBytes(readAt, this.committedRoot)) {
+        throw new StateError(StateErrorCode.STALE_BASE_ROOT, 'the committed state root changed during a read')
+      }
+      const hex = toHex(hash)
+      throw new StateError(StateErrorCode.MISSING_NODE, `state page ${hex} is not in the database`, {
+        hash: hex,
+      })
+    }
+    return decodePage(hash, page, depth, { verifyHashes: this.verifyReads, copy: depth < this.cacheDepth })
+  }
+
+  /**
+   * Brings every page on the paths of `items` into memory, one `getMany` per page level. Pages
+   * above cacheDepth are linked into the committed tree (the cache); a page at cacheDepth hangs
+   * off a cached node, so it is returned in a per-batch map (hex of its hash → top) instead;
+   * deeper pages are linked below it.
+   */
+  private async loadPaths(
+    base: TreeNode,
+    items: readonly Item[],
+    readAt: Uint8Array,
+  ): Promise<Map<string, TreeNode>> {
+    type Want = { parent: TreeNode; side: number; depth: number; lo: number; hi: number }
+    const deep = new Map<string, TreeNode>()
+    let wants: Want[] = []
+    const visit = (node: TreeNode, depth: number, lo: number, hi: number): void => {
+      if (node.isLeaf) return
+      const split = splitIndex(items, lo, hi, depth)
+      for (let side = 0; side < 2; side++) {
+        const a = side === 0 ? lo : split
+        const b = side === 0 ? split : hi
+        if (a === b || node.childKind(side) !== NodeKind.internal) continue
+        const child = node.child(side)
+        if (child !== undefined) visit(child, depth + 1, a, b)
+        else wants.push({ parent: node, side, depth: depth + 1, lo: a, hi: b })
+      }
+    }
+    visit(base, 0, 0, items.length)
+    while (wants.length > 0) {
+      const level = wants
+      wants = []
+      const hashes = level.map((w) => w.parent.childHash(w.side))
+      const pages = await this.store.getMany(hashes.map((h) => bucketKey(Bucket.stateNode, h)))
+      const tops = level.map((w, i) => this.decode(hashes[i]!, pages[i], w.depth, readAt))
+      level.forEach((w, i) => {
+        if (w.depth === this.cacheDepth) deep.set(toHex(hashes[i]!), tops[i]!)
+        else w.parent.setChild(w.side, tops[i]) // cache fill, or a deep page below a deep page
+        visit(tops[i]!, w.depth, w.lo, w.hi)
+      })
+    }
+    return deep
+  }
+}
+
+/** First index in [lo, hi) whose path has bit `depth` set (paths sorted, equal above `depth`). */
+function splitIndex(items: readonly { path: Uint8Array }[], lo: number, hi: number, depth: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pathBit(items[mid]!.path, depth) === 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function sideOf(node: TreeNode | null): Side {
+  return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
+}
+
+/** The synchronous part of prepare(): the new nodes and the replaced nodes of one batch. */
+class Batch {
+  readonly created: Placed[] = []
+  readonly replaced: Placed[] = []
+
+  constructor(
+    private readonly items: readonly Item[],
+    private readonly deep: ReadonlyMap<string, TreeNode>,
+    private readonly cacheDepth: number,
+  ) {}
+
+  /** The new subtree for `node` (at `depth`) after applying items [lo, hi), all under it. */
+  apply(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
+    if (node.isLeaf) return this.applyToLeaf(node, depth, lo, hi)
+    const split = splitIndex(this.items, lo, hi, depth)
+    const left = this.side(node, 0, depth, lo, split)
+    const right = this.side(node, 1, depth, split, hi)
+    if (equalBytes(left.hash, node.a) && equalBytes(right.hash, node.b)) return node
+    this.replaced.push({ node, depth })
+    return this.join(left, right, depth)
+  }
+
+  /** Side `side` of `node` after applying items [lo, hi). */
+  private side(node: TreeNode, side: number, depth: number, lo: number, hi: number): Side {
+    const kind = node.childKind(side)
+    if (lo === hi) return { hash: node.childHash(side), kind, node: this.child(node, side, depth) }
+    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi)))
+    const child = this.child(node, side, depth)
+    if (child === undefined) {
+      const hex = toHex(node.childHash(side))
+      throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
+    }
+    return sideOf(this.apply(child, depth + 1, lo, hi))
+  }
+
+  private child(node: TreeNode, side: number, depth: number): TreeNode | undefined {
+    const c = node.child(side)
+    if (c !== undefined || depth + 1 !== this.cacheDepth) return c
+    return this.deep.get(toHex(node.childHash(side)))
+  }
+
+  /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
+  inserts(lo: number, hi: number): BuildEntry[] {
+    const entries: BuildEntry[] = []
+    for (let i = lo; i < hi; i++) if (this.items[i]!.valueHash !== null) entries.push(this.items[i]!)
+    return entries
+  }
+
+  private applyToLeaf(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
+    const existing = node.a
+    const entries: BuildEntry[] = []
+    let replaced = false
+    let keepAt = -1
+    for (let i = lo; i < hi; i++) {
+      const it = this.items[i]!
+      const c = compareBytes(it.path, existing)
+      if (c === 0) replaced = true
+      else if (c > 0 && keepAt < 0) keepAt = entries.length
+      if (it.valueHash !== null) entries.push(it)
+    }
+    if (!replaced)
+      entries.splice(keepAt < 0 ? entries.length : keepAt, 0, { path: existing, valueHash: null, node })
+    const result = this.build(depth, entries)
+    if (result !== null && equalBytes(result.hash, node.hash)) return node // same value rewritten
+    this.replaced.push({ node, depth })
+    return result
+  }
+
+  /** The subtree at `depth` holding exactly `entries` (sorted by path). */
+  build(depth: number, entries: readonly BuildEntry[], lo = 0, hi = entries.length): TreeNode | null {
+    if (lo === hi) return null
+    if (hi - lo === 1) {
+      const e = entries[lo]!
+      // A kept leaf; copied when it lands in the cached levels (its record may be a view into a
+      // whole page read for this batch).
+      const n = e.node
+      if (n !== undefined)
+        return depth < this.cacheDepth ? TreeNode.leaf(n.a.slice(), n.b.slice(), n.hash.slice()) : n
+      return TreeNode.leaf(e.path, e.valueHash!)
+    }
+    const split = splitIndex(entries, lo, hi, depth)
+    const left = sideOf(this.build(depth + 1, entries, lo, split))
+    const right = sideOf(this.build(depth + 1, entries, split, hi))
+    return this.join(left, right, depth)
+  }
+
+  /** The node over two sides, collapsing a lone leaf (or nothing) upwards. */
+  private join(left: Side, right: Side, depth: number): TreeNode | null {
+    if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right.node ?? null
+    if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left.node!
+    const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    node.left = left.node
+    node.right = right.node
+    this.created.push({ node, depth })
+    return node
+  }
+}
