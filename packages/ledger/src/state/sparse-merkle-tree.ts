@@ -235,17 +235,22 @@ export class SparseMerkleTree implements StateReader {
     this.committedRoot = update.root.slice()
   }
 
-  /** Number of tree nodes held in memory for the committed tree (metrics and tests). */
-  cachedNodeCount(): number {
-    let count = 0
-    const stack: TreeNode[] = this.top ? [this.top] : []
+  /**
+   * The committed tree's nodes held in memory and the deepest of them (metrics and tests): only
+   * leaves may sit at depth cacheDepth, nothing deeper.
+   */
+  cacheStats(): { nodes: number; maxDepth: number } {
+    let nodes = 0
+    let maxDepth = 0
+    const stack: [TreeNode, number][] = this.top ? [[this.top, 0]] : []
     while (stack.length > 0) {
-      const n = stack.pop()!
-      count++
-      if (n.left) stack.push(n.left)
-      if (n.right) stack.push(n.right)
+      const [n, d] = stack.pop()!
+      nodes++
+      if (d > maxDepth) maxDepth = d
+      if (n.left) stack.push([n.left, d + 1])
+      if (n.right) stack.push([n.right, d + 1])
     }
-    return count
+    return { nodes, maxDepth }
   }
 
   private remember(

@@ -283,7 +283,7 @@ async function runSmt(dir: string): Promise<Result> {
   await store.close()
   return {
     tree: 'smt',
-    config: `SparseMerkleTree, KvStore on level, cacheDepth ${CACHE_DEPTH} (${tree.cachedNodeCount()} nodes cached at end)`,
+    config: `SparseMerkleTree, KvStore on level, cacheDepth ${CACHE_DEPTH} (${tree.cacheStats().nodes} nodes cached at end)`,
     buildMs,
     batchMs,
     batchCpuMs,
