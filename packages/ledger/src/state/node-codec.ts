@@ -103,6 +103,18 @@ export function isPageTop(depth: number, kind: NodeKind): boolean {
   return depth === 0 || (kind === NodeKind.internal && depth % PAGE_DEPTH === 0)
 }
 
+/**
+ * SHA-256 copied into a fresh 32-byte array, which V8 keeps on its own heap. node:crypto returns
+ * every digest in its own native buffer; holding many of those (the tree holds ~1 hash per key)
+ * fragments native memory: measured here, RSS stayed 0.5–0.7 GB above the JS heap after
+ * building 200k keys, and GC time dominated a batch.
+ */
+export function heapHash(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HASH_LENGTH)
+  out.set(sha256(data))
+  return out
+}
+
 const scratch = new Uint8Array(HASHED_LENGTH)
 
 /** H(tag ‖ a ‖ b): the leaf / internal node hash of proof.ts, without allocating the preimage. */
@@ -110,7 +122,7 @@ export function nodeHash(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array 
   scratch[0] = tag
   scratch.set(a, 1)
   scratch.set(b, 1 + HASH_LENGTH)
-  return sha256(scratch)
+  return heapHash(scratch)
 }
 
 export function isZeroHash(h: Uint8Array): boolean {

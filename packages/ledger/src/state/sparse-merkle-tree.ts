@@ -35,6 +35,7 @@ import type { KvStore } from '../storage/kv.js'
 import {
   decodePage,
   encodePages,
+  heapHash,
   isPageTop,
   isZeroHash,
   NodeKind,
@@ -172,8 +173,8 @@ export class SparseMerkleTree implements StateReader {
       return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
     }
     const items: Item[] = changes.map((c) => ({
-      path: sha256(c.key),
-      valueHash: c.value === null ? null : sha256(c.value),
+      path: heapHash(c.key),
+      valueHash: c.value === null ? null : heapHash(c.value),
     }))
     items.sort((a, b) => compareBytes(a.path, b.path))
 

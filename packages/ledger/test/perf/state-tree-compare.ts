@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -166,6 +166,11 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 const mb = (bytes: number): number => Math.round(bytes / 2 ** 20)
+/** Memory retained (after a full GC when the child runs with --expose-gc, as the driver starts it). */
+function retained(): NodeJS.MemoryUsage {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return process.memoryUsage()
+}
 
 function dirSize(dir: string): number {
   let total = 0
@@ -194,6 +199,7 @@ type Result = {
   rssEndMb: number
   maxRssMb: number
   heapUsedMb: number
+  externalMb: number
   dbBytes: number
   root: string
 }
@@ -231,7 +237,7 @@ async function runSmt(dir: string): Promise<Result> {
   w.build(N)
   // Measure from a freshly opened tree (cold cache), as after a restart.
   tree = await SparseMerkleTree.open(store, tree.root(), { cacheDepth: CACHE_DEPTH })
-  const rssAfterBuildMb = mb(process.memoryUsage().rss)
+  const rssAfterBuildMb = mb(retained().rss)
   const batchMs: number[] = []
   const batchCpuMs: number[] = []
   const persistMs: number[] = []
@@ -279,7 +285,7 @@ async function runSmt(dir: string): Promise<Result> {
       sizes[isPresent ? 'present' : 'absent'] += encode(stateProofEncodable(proof)).length
     }
   }
-  const mem = process.memoryUsage()
+  const mem = retained()
   await store.close()
   return {
     tree: 'smt',
@@ -298,6 +304,7 @@ async function runSmt(dir: string): Promise<Result> {
     rssEndMb: mb(mem.rss),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMb: mb(mem.heapUsed),
+    externalMb: mb(mem.external),
     dbBytes: dirSize(dir),
     root: toHex(root),
   }
@@ -355,7 +362,7 @@ async function runMpt(dir: string): Promise<Result> {
   }
   const buildMs = now() - t0
   w.build(N)
-  const rssAfterBuildMb = mb(process.memoryUsage().rss)
+  const rssAfterBuildMb = mb(retained().rss)
   const batchMs: number[] = []
   const batchCpuMs: number[] = []
   const persistMs: number[] = []
@@ -415,7 +422,7 @@ async function runMpt(dir: string): Promise<Result> {
       sizes[isPresent ? 'present' : 'absent'] += proof.reduce((s, n) => s + n.length, 0)
     }
   }
-  const mem = process.memoryUsage()
+  const mem = retained()
   await level.close()
   return {
     tree: 'mpt',
@@ -434,6 +441,7 @@ async function runMpt(dir: string): Promise<Result> {
     rssEndMb: mb(mem.rss),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMb: mb(mem.heapUsed),
+    externalMb: mb(mem.external),
     dbBytes: dirSize(dir),
     root: toHex(root),
   }
@@ -459,8 +467,10 @@ function table(results: Result[]): string {
     ['proof size, absent key (bytes, mean)', (x) => x.proofAbsentBytes, 0],
     ['proof generation, median (µs)', (x) => x.proveUs, 0],
     ['proof verification, median (µs)', (x) => x.verifyUs, 0],
-    ['RSS after build (MB)', (x) => x.rssAfterBuildMb, 0],
-    ['RSS at end (MB)', (x) => x.rssEndMb, 0],
+    ['RSS after build, after GC (MB)', (x) => x.rssAfterBuildMb, 0],
+    ['RSS at end, after GC (MB)', (x) => x.rssEndMb, 0],
+    ['JS heap used at end (MB)', (x) => x.heapUsedMb, 0],
+    ['external (buffers) at end (MB)', (x) => x.externalMb, 0],
     ['peak RSS (MB)', (x) => x.maxRssMb, 0],
     ['DB size on disk (MB)', (x) => x.dbBytes / 2 ** 20, 0],
   ]
@@ -482,6 +492,12 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}; keys ${N}, batch ${B}, rounds ${ROUNDS}, build batch ${BUILD_BATCH}, dir ${base}`,
   )
+  // Other processes share this machine: the load average tells how much the wall times suffer.
+  const machine = (): string =>
+    `${cpus().length} × ${cpus()[0]?.model}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`
+  console.log(`machine: ${machine()}`)
   const results: Result[] = []
   const script = fileURLToPath(import.meta.url)
   for (const kind of kinds) {
@@ -489,7 +505,7 @@ async function main(): Promise<void> {
     const passThrough = argv.filter((a) => !a.startsWith('--only') && a !== args.only)
     const res = spawnSync(
       process.execPath,
-      [...process.execArgv, script, ...passThrough, '--child', kind, '--dir', dir],
+      [...process.execArgv, '--expose-gc', script, ...passThrough, '--child', kind, '--dir', dir],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -500,7 +516,7 @@ async function main(): Promise<void> {
     if (res.status !== 0 || line === undefined)
       throw new Error(`${kind} run failed (exit ${res.status}):\n${res.stdout}`)
     const result = JSON.parse(line.slice(7)) as Result
-    console.log(`${kind}: ${result.config}`)
+    console.log(`${kind}: ${result.config}; after it: ${machine()}`)
     console.log(`${kind} raw: ${JSON.stringify(result)}`)
     results.push(result)
   }
