@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     proofs: { type: 'string', default: '1000' },
     'cache-depth': { type: 'string', default: '16' },
     'mpt-cache': { type: 'string', default: '100000' },
+    'big-batch': { type: 'string', default: '0' },
     only: { type: 'string' },
     dir: { type: 'string' },
     child: { type: 'string' },
@@ -56,6 +57,8 @@ const BUILD_BATCH = Number(args['build-batch'])
 const PROOFS = Number(args.proofs)
 const CACHE_DEPTH = Number(args['cache-depth'])
 const MPT_CACHE = Number(args['mpt-cache'])
+/** smt only: one extra, uncommitted batch of this many changes, for its time and live memory. */
+const BIG_BATCH = Number(args['big-batch'])
 const VALUE_BYTES = 100
 
 // ---- deterministic data -------------------------------------------------------------------
@@ -100,7 +103,9 @@ class Workload {
     this.next = n
   }
 
-  batch(round: number): Op[] {
+  /** The next batch of changes; with `apply` false the live set stays as it was. */
+  batch(round: number, size = B, apply = true): Op[] {
+    const next = this.next
     const r = rng(round * 7919 + 1)
     const chosen = new Set<number>()
     const ops: Op[] = []
@@ -112,7 +117,7 @@ class Workload {
         if (!chosen.has(idx)) return [p, idx]
       }
     }
-    for (let k = 0; k < B; k++) {
+    for (let k = 0; k < size; k++) {
       const x = r()
       if (x < 0.8) {
         const [, idx] = pickLive()
@@ -129,6 +134,11 @@ class Workload {
         deletePositions.push(p)
         ops.push({ index: idx, version: round, del: true })
       }
+    }
+    if (!apply) {
+      this.next = next
+      this.pendingInserts = []
+      return ops
     }
     deletePositions.sort((a, b) => b - a)
     for (const p of deletePositions) this.live[p] = this.live[--this.count]!
@@ -202,6 +212,7 @@ type Result = {
   externalMb: number
   dbBytes: number
   root: string
+  bigBatch?: { changes: number; ms: number; cpuMs: number; liveHeapMb: number; maxRssMb: number }
 }
 
 /** KvStore wrapper counting keys read (the SMT's database reads). */
@@ -260,6 +271,25 @@ async function runSmt(dir: string): Promise<Result> {
     batchWrites.push(u.writes.length)
     batchDbReads.push(store.reads)
   }
+  let bigBatch: Result['bigBatch']
+  if (BIG_BATCH > 0) {
+    const changes = changesOf(w.batch(ROUNDS + 1, BIG_BATCH, false))
+    const before = retained().heapUsed
+    const c1 = cpu()
+    const t1 = now()
+    const u = await tree.prepare(changes)
+    const ms = now() - t1
+    const cpuMs = cpu() - c1
+    const liveHeapMb = mb(retained().heapUsed - before)
+    bigBatch = {
+      changes: changes.length,
+      ms,
+      cpuMs,
+      liveHeapMb,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }
+    void u
+  }
   const root = tree.root()
   const present = w.randomLive(PROOFS, 42)
   const absent = w.absent(PROOFS)
@@ -289,6 +319,7 @@ async function runSmt(dir: string): Promise<Result> {
   await store.close()
   return {
     tree: 'smt',
+    bigBatch,
     config: `SparseMerkleTree, KvStore on level, cacheDepth ${CACHE_DEPTH} (${tree.cacheStats().nodes} nodes cached at end)`,
     buildMs,
     batchMs,
@@ -522,6 +553,14 @@ async function main(): Promise<void> {
   }
   console.log()
   console.log(table(results))
+  for (const r of results) {
+    const b = r.bigBatch
+    if (b === undefined) continue
+    console.log(
+      `\n${r.tree}: one uncommitted batch of ${b.changes} changes: ${b.ms.toFixed(0)} ms (CPU ${b.cpuMs.toFixed(0)} ms), ` +
+        `live heap of the prepared update ${b.liveHeapMb} MB, peak RSS so far ${b.maxRssMb} MB`,
+    )
+  }
   if (args.dir === undefined) rmSync(base, { recursive: true, force: true })
 }
 
