@@ -58,6 +58,11 @@ export type SparseMerkleTreeOptions = {
    * Default false: a corrupt node then shows up as a state root that differs from the network's.
    */
   readonly verifyReads?: boolean
+  /**
+   * prepare() reads and applies the pages at cacheDepth in groups of this many, so that the
+   * nodes it loads stay bounded (≈ 2–3 KB each with their subtree). Default 4096.
+   */
+  readonly groupSize?: number
 }
 
 export const DEFAULT_STATE_CACHE_DEPTH = 16
@@ -86,6 +91,7 @@ export class SparseMerkleTree implements StateReader {
   private readonly deltas = new WeakMap<PreparedStateUpdate, CommitDelta>()
   private readonly cacheDepth: number
   private readonly verifyReads: boolean
+  private readonly groupSize: number
 
   private constructor(
     private readonly store: KvStore,
@@ -96,6 +102,7 @@ export class SparseMerkleTree implements StateReader {
     const depth = opts.cacheDepth ?? DEFAULT_STATE_CACHE_DEPTH
     this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
     this.verifyReads = opts.verifyReads ?? false
+    this.groupSize = Math.max(1, opts.groupSize ?? 4096)
   }
 
   /**
@@ -178,34 +185,38 @@ export class SparseMerkleTree implements StateReader {
     }))
     items.sort((a, b) => compareBytes(a.path, b.path))
 
-    const deep = base === null ? new Map<string, TreeNode>() : await this.loadPaths(base, items, baseRoot)
-    const batch = new Batch(items, deep, this.cacheDepth)
-    const newRoot =
-      base === null ? batch.build(0, batch.inserts(0, items.length)) : batch.apply(base, 0, 0, items.length)
-    const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
-
-    // Every new page top is written whole; every replaced page top is deleted.
-    const tops = batch.created.filter((c) => isPageTop(c.depth, NodeKind.internal))
-    if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot))
-      tops.push({ node: newRoot, depth: 0 })
-    const pages = encodePages(tops)
     const writes: KvWrite[] = []
-    const written = new Set<string>()
-    tops.forEach((t, i) => {
-      writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
-      written.add(toHex(t.node.hash))
-    })
-    for (const { node, depth } of batch.replaced) {
-      if (isPageTop(depth, node.kind) && !written.has(toHex(node.hash))) {
-        writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, node.hash) })
+    const batch = new Batch(items, this.cacheDepth, writes)
+    let newRoot: TreeNode | null
+    if (base === null) {
+      newRoot = batch.build(0, batch.inserts(0, items.length))
+    } else {
+      // Below cacheDepth, in bounded groups: load the pages, apply, write the new pages, and let
+      // the loaded nodes go, so the peak memory of a large batch stays bounded.
+      const tasks = await this.loadCachedLevels(base, items, baseRoot)
+      for (let i = 0; i < tasks.length; i += this.groupSize) {
+        const group = tasks.slice(i, i + this.groupSize)
+        await this.loadDeepPages(group, items, baseRoot)
+        for (const t of group) {
+          batch.applyBelowCache(t.parent, t.side, t.top!, t.lo, t.hi)
+          t.top = undefined
+        }
+        batch.flush()
       }
+      newRoot = batch.apply(base, 0, 0, items.length)
     }
+    const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
+    if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
+    batch.flush()
     for (const c of changes) {
       const key = bucketKey(Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
-    const trim = batch.created.filter((c) => c.depth === this.cacheDepth - 1).map((c) => c.node)
-    return this.remember({ baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes }, newRoot, trim)
+    return this.remember(
+      { baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes },
+      newRoot,
+      batch.trim,
+    )
   }
 
   /**
@@ -292,45 +303,79 @@ export class SparseMerkleTree implements StateReader {
   }
 
   /**
-   * Brings every page on the paths of `items` into memory, one `getMany` per page level. Pages
-   * above cacheDepth are linked into the committed tree (the cache); a page at cacheDepth hangs
-   * off a cached node, so it is returned in a per-batch map (hex of its hash → top) instead;
-   * deeper pages are linked below it.
+   * Brings the pages above cacheDepth on the paths of `items` into memory, linking them into the
+   * committed tree (the cache), one `getMany` per page level. Returns the pages at cacheDepth
+   * that the items reach, still to be read.
    */
-  private async loadPaths(
+  private async loadCachedLevels(
     base: TreeNode,
     items: readonly Item[],
     readAt: Uint8Array,
-  ): Promise<Map<string, TreeNode>> {
-    type Want = { parent: TreeNode; side: number; depth: number; lo: number; hi: number }
-    const deep = new Map<string, TreeNode>()
-    let wants: Want[] = []
-    const visit = (node: TreeNode, depth: number, lo: number, hi: number): void => {
-      if (node.isLeaf) return
-      const split = splitIndex(items, lo, hi, depth)
-      for (let side = 0; side < 2; side++) {
-        const a = side === 0 ? lo : split
-        const b = side === 0 ? split : hi
-        if (a === b || node.childKind(side) !== NodeKind.internal) continue
-        const child = node.child(side)
-        if (child !== undefined) visit(child, depth + 1, a, b)
-        else wants.push({ parent: node, side, depth: depth + 1, lo: a, hi: b })
-      }
-    }
-    visit(base, 0, 0, items.length)
+  ): Promise<PageWant[]> {
+    const tasks: PageWant[] = []
+    let wants: PageWant[] = []
+    const want = (w: PageWant): void => void (w.depth === this.cacheDepth ? tasks : wants).push(w)
+    collectWants(base, 0, 0, items.length, items, want)
     while (wants.length > 0) {
       const level = wants
       wants = []
-      const hashes = level.map((w) => w.parent.childHash(w.side))
-      const pages = await this.store.getMany(hashes.map((h) => bucketKey(Bucket.stateNode, h)))
-      const tops = level.map((w, i) => this.decode(hashes[i]!, pages[i], w.depth, readAt))
+      const tops = await this.fetchPages(level, readAt)
       level.forEach((w, i) => {
-        if (w.depth === this.cacheDepth) deep.set(toHex(hashes[i]!), tops[i]!)
-        else w.parent.setChild(w.side, tops[i]) // cache fill, or a deep page below a deep page
-        visit(tops[i]!, w.depth, w.lo, w.hi)
+        w.parent.setChild(w.side, tops[i])
+        collectWants(tops[i]!, w.depth, w.lo, w.hi, items, want)
       })
     }
-    return deep
+    return tasks
+  }
+
+  /**
+   * Reads the pages at cacheDepth of `group` (into `top`, not linked into the committed tree) and
+   * every deeper page the items reach (linked below them), one `getMany` per page level.
+   */
+  private async loadDeepPages(group: PageWant[], items: readonly Item[], readAt: Uint8Array): Promise<void> {
+    let wants = group
+    let first = true
+    while (wants.length > 0) {
+      const level = wants
+      wants = []
+      const tops = await this.fetchPages(level, readAt)
+      level.forEach((w, i) => {
+        if (first) w.top = tops[i]
+        else w.parent.setChild(w.side, tops[i])
+        collectWants(tops[i]!, w.depth, w.lo, w.hi, items, (x) => void wants.push(x))
+      })
+      first = false
+    }
+  }
+
+  private async fetchPages(wants: readonly PageWant[], readAt: Uint8Array): Promise<TreeNode[]> {
+    const hashes = wants.map((w) => w.parent.childHash(w.side))
+    const pages = await this.store.getMany(hashes.map((h) => bucketKey(Bucket.stateNode, h)))
+    return wants.map((w, i) => this.decode(hashes[i]!, pages[i], w.depth, readAt))
+  }
+}
+
+/** A page to read: child `side` of `parent`, at `depth`, reached by items [lo, hi). */
+type PageWant = { parent: TreeNode; side: number; depth: number; lo: number; hi: number; top?: TreeNode }
+
+/** Walks the in-memory nodes under `node` along items [lo, hi); reports children to read. */
+function collectWants(
+  node: TreeNode,
+  depth: number,
+  lo: number,
+  hi: number,
+  items: readonly Item[],
+  want: (w: PageWant) => void,
+): void {
+  if (node.isLeaf) return
+  const split = splitIndex(items, lo, hi, depth)
+  for (let side = 0; side < 2; side++) {
+    const a = side === 0 ? lo : split
+    const b = side === 0 ? split : hi
+    if (a === b || node.childKind(side) !== NodeKind.internal) continue
+    const child = node.child(side)
+    if (child !== undefined) collectWants(child, depth + 1, a, b, items, want)
+    else want({ parent: node, side, depth: depth + 1, lo: a, hi: b })
   }
 }
 
@@ -348,16 +393,55 @@ function sideOf(node: TreeNode | null): Side {
   return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
 }
 
-/** The synchronous part of prepare(): the new nodes and the replaced nodes of one batch. */
+/**
+ * The synchronous part of prepare(): builds the new nodes, and appends to `writes` a put for
+ * every new page (at flush()) and a delete for every replaced page.
+ */
 class Batch {
-  readonly created: Placed[] = []
-  readonly replaced: Placed[] = []
+  /** New nodes at cacheDepth − 1, whose links to deeper pages commit() drops. */
+  readonly trim: TreeNode[] = []
+  private readonly pageTops: Placed[] = []
+  /** New subtree roots at cacheDepth, by parent (a node at cacheDepth − 1) and side. */
+  private readonly belowCache = new Map<TreeNode, (TreeNode | null | undefined)[]>()
+  private readonly written = new Set<string>()
+  private readonly deleted: { hex: string; hash: Uint8Array }[] = []
 
   constructor(
     private readonly items: readonly Item[],
-    private readonly deep: ReadonlyMap<string, TreeNode>,
     private readonly cacheDepth: number,
+    private readonly writes: KvWrite[],
   ) {}
+
+  /** Applies items [lo, hi) to `top`, child `side` of `parent` and a page at cacheDepth. */
+  applyBelowCache(parent: TreeNode, side: number, top: TreeNode, lo: number, hi: number): void {
+    let results = this.belowCache.get(parent)
+    if (results === undefined) this.belowCache.set(parent, (results = [undefined, undefined]))
+    results[side] = this.apply(top, this.cacheDepth, lo, hi)
+    // The old top is not needed any more (and if unchanged, the parent needs only its hash): drop
+    // its links so that the pages loaded below it can go.
+    top.left = top.right = undefined
+  }
+
+  /** Writes the pages completed so far; forgets their nodes (below cacheDepth). */
+  flush(): void {
+    const pages = encodePages(this.pageTops)
+    this.pageTops.forEach((t, i) => {
+      this.writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      if (t.depth === 0) this.written.add(toHex(t.node.hash))
+      // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
+      if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
+    })
+    this.pageTops.length = 0
+    for (const d of this.deleted) {
+      if (!this.written.has(d.hex))
+        this.writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, d.hash) })
+    }
+    this.deleted.length = 0
+  }
+
+  addPageTop(node: TreeNode, depth: number): void {
+    this.pageTops.push({ node, depth })
+  }
 
   /** The new subtree for `node` (at `depth`) after applying items [lo, hi), all under it. */
   apply(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
@@ -366,27 +450,34 @@ class Batch {
     const left = this.side(node, 0, depth, lo, split)
     const right = this.side(node, 1, depth, split, hi)
     if (equalBytes(left.hash, node.a) && equalBytes(right.hash, node.b)) return node
-    this.replaced.push({ node, depth })
+    this.replaced(node, depth)
     return this.join(left, right, depth)
   }
 
   /** Side `side` of `node` after applying items [lo, hi). */
   private side(node: TreeNode, side: number, depth: number, lo: number, hi: number): Side {
     const kind = node.childKind(side)
-    if (lo === hi) return { hash: node.childHash(side), kind, node: this.child(node, side, depth) }
+    if (lo === hi) return { hash: node.childHash(side), kind, node: node.child(side) }
     if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi)))
-    const child = this.child(node, side, depth)
-    if (child === undefined) {
-      const hex = toHex(node.childHash(side))
-      throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
+    if (kind === NodeKind.internal && depth + 1 === this.cacheDepth) {
+      const result = this.belowCache.get(node)?.[side]
+      if (result === undefined) throw this.notLoaded(node, side)
+      return sideOf(result)
     }
+    const child = node.child(side)
+    if (child === undefined) throw this.notLoaded(node, side)
     return sideOf(this.apply(child, depth + 1, lo, hi))
   }
 
-  private child(node: TreeNode, side: number, depth: number): TreeNode | undefined {
-    const c = node.child(side)
-    if (c !== undefined || depth + 1 !== this.cacheDepth) return c
-    return this.deep.get(toHex(node.childHash(side)))
+  private notLoaded(node: TreeNode, side: number): StateError {
+    const hex = toHex(node.childHash(side))
+    return new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
+  }
+
+  /** A node of the base tree is replaced: its page (if it tops one) is deleted. */
+  private replaced(node: TreeNode, depth: number): void {
+    if (isPageTop(depth, node.kind))
+      this.deleted.push({ hex: depth === 0 ? toHex(node.hash) : '', hash: node.hash })
   }
 
   /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
@@ -412,7 +503,7 @@ class Batch {
       entries.splice(keepAt < 0 ? entries.length : keepAt, 0, { path: existing, valueHash: null, node })
     const result = this.build(depth, entries)
     if (result !== null && equalBytes(result.hash, node.hash)) return node // same value rewritten
-    this.replaced.push({ node, depth })
+    this.replaced(node, depth)
     return result
   }
 
@@ -421,7 +512,7 @@ class Batch {
     if (lo === hi) return null
     if (hi - lo === 1) {
       const e = entries[lo]!
-      // A kept leaf; copied when it lands in the cached levels (its record may be a view into a
+      // A kept leaf; copied when it lands in the cached levels (its fields may be views into a
       // whole page read for this batch).
       const n = e.node
       if (n !== undefined)
@@ -441,7 +532,8 @@ class Batch {
     const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
     node.left = left.node
     node.right = right.node
-    this.created.push({ node, depth })
+    if (isPageTop(depth, NodeKind.internal)) this.pageTops.push({ node, depth })
+    if (depth === this.cacheDepth - 1) this.trim.push(node)
     return node
   }
 }

@@ -120,7 +120,11 @@ async function checkProofs(
   }
 }
 
-const CACHE_DEPTHS: SparseMerkleTreeOptions[] = [{ cacheDepth: 4 }, { cacheDepth: 8 }, {}]
+const CACHE_DEPTHS: SparseMerkleTreeOptions[] = [
+  { cacheDepth: 4, groupSize: 1 },
+  { cacheDepth: 8, groupSize: 3 },
+  {},
+]
 
 describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
   it.each(CACHE_DEPTHS)(
@@ -181,7 +185,10 @@ describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
             (a, b) => (toHex(a.key) + seed).localeCompare(toHex(b.key) + seed) * (seed & 1 ? 1 : -1),
           )
           const many = await openMemoryStore()
-          const treeMany = await SparseMerkleTree.open(many, EMPTY_STATE_HASH, { cacheDepth: 4 })
+          const treeMany = await SparseMerkleTree.open(many, EMPTY_STATE_HASH, {
+            cacheDepth: 4,
+            groupSize: 2,
+          })
           const size = Math.ceil(shuffled.length / parts)
           for (let i = 0; i < shuffled.length; i += size)
             await commitBatch(many, treeMany, normalize(shuffled.slice(i, i + size)))
@@ -284,7 +291,7 @@ describe('SparseMerkleTree: prepare / commit', () => {
         fc.array(keyArb, { maxLength: 8 }),
         async (b0, b1, b2, probes) => {
           const store = await openMemoryStore()
-          const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
+          const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
           const model: Model = new Map()
           const base = normalize(b0)
           await commitBatch(store, tree, base)
@@ -391,7 +398,7 @@ describe('SparseMerkleTree: opening and coded errors', () => {
 
   it('reports a missing page below the root as MISSING_NODE', async () => {
     const store = await openMemoryStore()
-    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
     const changes = normalize(
       Array.from({ length: 300 }, (_, i) => ({
         key: new Uint8Array([i >> 8, i]),
@@ -404,7 +411,7 @@ describe('SparseMerkleTree: opening and coded errors', () => {
     await store.write(
       pages.map((h) => ({ type: 'del' as const, key: bucketKey(Bucket.stateNode, Buffer.from(h, 'hex')) })),
     )
-    const fresh = await SparseMerkleTree.open(store, tree.root(), { cacheDepth: 4 })
+    const fresh = await SparseMerkleTree.open(store, tree.root(), { cacheDepth: 4, groupSize: 2 })
     await expect(fresh.prove(changes[0]!.key)).rejects.toMatchObject({ code: StateErrorCode.MISSING_NODE })
     await expect(fresh.prepare([{ key: changes[5]!.key, value: null }])).rejects.toMatchObject({
       code: StateErrorCode.MISSING_NODE,
@@ -470,7 +477,7 @@ describe('SparseMerkleTree on LevelDB', () => {
       ),
     )
     let store = await openLevelStore(dir)
-    let tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
+    let tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
     for (const b of batches.slice(0, 2)) {
       await commitBatch(store, tree, b)
       applyToModel(model, b)
