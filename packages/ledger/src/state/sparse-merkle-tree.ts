@@ -21,11 +21,13 @@
  * leaf tops is the root page of a one-key tree.
  *
  * Memory: the committed tree is held as linked TreeNodes down to depth cacheDepth (whole pages;
- * at most 2^cacheDepth nodes), the "cache". An update copies the changed paths into new nodes
- * that point to the unchanged ones (old versions are shared, never mutated, and collected once
- * unreachable), so commit() only swaps the root and trims the new nodes to cacheDepth.
- * A batch reads the deeper pages it needs with one `getMany` per page level, then computes the
- * new root synchronously, hashing each changed node exactly once.
+ * about 2^cacheDepth nodes), the "cache". An update copies the changed paths into new nodes
+ * that point to the unchanged ones (old versions are shared, never mutated except to link cached
+ * pages, and collected once unreachable), so commit() only swaps the root and trims the new
+ * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
+ * `getMany` per page level), applies the changes, encodes the new pages into the write batch and
+ * drops the nodes it read, so a large batch needs bounded memory beyond its own writes. Each
+ * changed node is hashed exactly once.
  */
 import { compareBytes, equalBytes, toHex } from '../bytes.js'
 import { sha256 } from '../crypto/index.js'
