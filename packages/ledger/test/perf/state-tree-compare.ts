@@ -16,7 +16,7 @@
  * Not a unit test: it asserts correctness (roots and proofs) but no timing.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -182,6 +182,14 @@ function retained(): NodeJS.MemoryUsage {
   return process.memoryUsage()
 }
 
+/** Linux: RSS split into anonymous memory and file pages (LevelDB maps its table files). */
+function rssSplit(): string {
+  if (!existsSync('/proc/self/status')) return 'n/a'
+  const status = readFileSync('/proc/self/status', 'utf8')
+  const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN)
+  return `anon ${Math.round(kb('RssAnon') / 1024)} MB, file ${Math.round(kb('RssFile') / 1024)} MB`
+}
+
 function dirSize(dir: string): number {
   let total = 0
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -210,6 +218,8 @@ type Result = {
   maxRssMb: number
   heapUsedMb: number
   externalMb: number
+  rssSplitEnd: string
+  heapTotalMb: number
   dbBytes: number
   root: string
   bigBatch?: { changes: number; ms: number; cpuMs: number; liveHeapMb: number; maxRssMb: number }
@@ -336,6 +346,8 @@ async function runSmt(dir: string): Promise<Result> {
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMb: mb(mem.heapUsed),
     externalMb: mb(mem.external),
+    rssSplitEnd: rssSplit(),
+    heapTotalMb: mb(mem.heapTotal),
     dbBytes: dirSize(dir),
     root: toHex(root),
   }
@@ -473,6 +485,8 @@ async function runMpt(dir: string): Promise<Result> {
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMb: mb(mem.heapUsed),
     externalMb: mb(mem.external),
+    rssSplitEnd: rssSplit(),
+    heapTotalMb: mb(mem.heapTotal),
     dbBytes: dirSize(dir),
     root: toHex(root),
   }
@@ -501,6 +515,7 @@ function table(results: Result[]): string {
     ['RSS after build, after GC (MB)', (x) => x.rssAfterBuildMb, 0],
     ['RSS at end, after GC (MB)', (x) => x.rssEndMb, 0],
     ['JS heap used at end (MB)', (x) => x.heapUsedMb, 0],
+    ['JS heap reserved (heapTotal) at end (MB)', (x) => x.heapTotalMb, 0],
     ['external (buffers) at end (MB)', (x) => x.externalMb, 0],
     ['peak RSS (MB)', (x) => x.maxRssMb, 0],
     ['DB size on disk (MB)', (x) => x.dbBytes / 2 ** 20, 0],
