@@ -12,6 +12,7 @@ export default tseslint.config(
       '**/dist/**',
       '.tools/**',
       '.devnet/**',
+      '.bench/**',
       'artifacts/**',
       '**/*.d.ts',
       'packages/*/src/explorer/assets/**',

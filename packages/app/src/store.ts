@@ -31,14 +31,27 @@ import type {
 /** Largest value the application ever stores (a record with its commitments, the validator list). */
 const MAX_STORED_BYTES = 1024 * 1024
 
+/**
+ * Decoded values by the identity of their bytes. A block's execution reads the same stored
+ * value again and again (the sender's account, its member, the config): the state overlay hands
+ * back the same array each time, so it is decoded once. Decoded values are never mutated (all
+ * updates build new objects), which is what makes sharing them safe.
+ */
+const decoded = new WeakMap<Uint8Array, unknown>()
+
 async function readValue<T>(state: StateReader, key: Uint8Array, what: string): Promise<T | undefined> {
   const bytes = await state.get(key)
   if (bytes === undefined) return undefined
+  const known = decoded.get(bytes)
+  if (known !== undefined) return known as T
+  let value: unknown
   try {
-    return decode(bytes, MAX_STORED_BYTES, what) as T
+    value = decode(bytes, MAX_STORED_BYTES, what)
   } catch (e) {
     throw new AppError(AppErrorCode.CORRUPT_STATE, `stored ${what} does not decode: ${(e as Error).message}`)
   }
+  decoded.set(bytes, value)
+  return value as T
 }
 
 function writeValue(state: StateWriter, key: Uint8Array, value: unknown): void {

@@ -6,7 +6,8 @@
  * Signed structures are fixed-position arrays `[domainTag, version, ...fields]`; the readers
  * below check their shape field by field and fail with a `DecodeError` naming the field.
  */
-import { decode as cborDecode, encode as cborEncode } from 'cborg'
+import { decode as cborDecode } from 'cborg'
+import { encodeCanonical } from './cbor-encode.js'
 import { equalBytes } from './bytes.js'
 import { DecodeError, DecodeErrorCode } from './errors.js'
 
@@ -26,7 +27,7 @@ export type Encodable =
   number | string | boolean | null | Uint8Array | readonly Encodable[] | { readonly [key: string]: Encodable }
 
 export function encode(value: Encodable): Uint8Array {
-  return cborEncode(value)
+  return encodeCanonical(value)
 }
 
 /**
@@ -56,7 +57,7 @@ export function decode(bytes: Uint8Array, maxBytes: number, what = 'value'): unk
   assertNoFloats(value, what)
   let again: Uint8Array
   try {
-    again = cborEncode(value)
+    again = encodeCanonical(value)
   } catch {
     throw new DecodeError(DecodeErrorCode.NON_CANONICAL, `${what}: cannot be re-encoded`)
   }

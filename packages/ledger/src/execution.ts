@@ -69,7 +69,7 @@ function withTxIndex(e: GovchainError, index: number): GovchainError {
 
 export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecution> {
   const { app, ctx, mode } = input
-  const block = new StateOverlay(input.state)
+  const block = new StateOverlay(input.state, { cacheReads: true })
   const appView = prefixedWriter(block, APP_NAMESPACE)
   if (app.beginBlock) await app.beginBlock(ctx, appView)
 

@@ -3,30 +3,60 @@
  * committed state, a child overlay per transaction (merged on success, dropped on failure),
  * and the application's namespaced view.
  */
-import { compareBytes, toHex } from '../bytes.js'
+import { compareBytes } from '../bytes.js'
 import type { StateWriter } from '../application.js'
 import type { StateChange, StateReader } from './types.js'
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
+
+/** A string naming a key, one char per byte (half the length of hex, cheaper to hash). */
+function keyId(key: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+  let s = ''
+  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!)
+  return s
+}
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
   readonly #writes = new Map<string, StateChange>()
+  /** Values read from the base (undefined: absent), when reads are cached. */
+  readonly #reads: Map<string, Uint8Array | undefined> | undefined
 
-  constructor(base: StateReader) {
+  /**
+   * `cacheReads`: remember what the base returned, so that a key read by many transactions of a
+   * block (an account, a member, the config) costs one database read. The base must not change
+   * while the overlay is in use (true of the committed state during one block's execution).
+   */
+  constructor(base: StateReader, opts: { readonly cacheReads?: boolean } = {}) {
     this.#base = base
+    this.#reads = opts.cacheReads ? new Map() : undefined
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const w = this.#writes.get(toHex(key))
-    if (w !== undefined) return w.value ?? undefined
-    return this.#base.get(key)
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#get(keyId(key), key)
+  }
+
+  #get(id: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const w = this.#writes.get(id)
+    if (w !== undefined) return Promise.resolve(w.value ?? undefined)
+    const base = this.#base
+    if (base instanceof StateOverlay) return base.#get(id, key)
+    const reads = this.#reads
+    if (reads === undefined) return base.get(key)
+    if (reads.has(id)) return Promise.resolve(reads.get(id))
+    return base.get(key).then((v) => {
+      reads.set(id, v)
+      return v
+    })
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#writes.set(toHex(key), { key, value })
+    this.#writes.set(keyId(key), { key, value })
   }
 
   delete(key: Uint8Array): void {
-    this.#writes.set(toHex(key), { key, value: null })
+    this.#writes.set(keyId(key), { key, value: null })
   }
 
   /** A child overlay whose writes reach this one only through `merge`. */

@@ -129,9 +129,15 @@ export class SparseMerkleTree implements StateReader {
     return this.committedRoot.slice()
   }
 
-  /** Committed value of `key`, from the flat value copy. */
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.get(bucketKey(Bucket.stateValue, key))
+  /** Committed value of `key`, from the flat value copy (read synchronously when the store can). */
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const k = bucketKey(Bucket.stateValue, key)
+    if (this.store.getSync === undefined) return this.store.get(k)
+    try {
+      return Promise.resolve(this.store.getSync(k))
+    } catch (e) {
+      return Promise.reject(e as Error)
+    }
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {

@@ -19,6 +19,12 @@ export type RangeOptions = { gte?: Uint8Array; lt?: Uint8Array; reverse?: boolea
 
 export interface KvStore {
   get(key: Uint8Array): Promise<Uint8Array | undefined>
+  /**
+   * The same read on the calling thread, without a hop through libuv's thread pool: about 4 µs
+   * instead of about 20 µs of CPU per read of a cached LevelDB block (measured here). Block
+   * execution reads state one key at a time, so it uses this when the store has it.
+   */
+  getSync?(key: Uint8Array): Uint8Array | undefined
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
   /** Applies all writes atomically; `sync` waits for the OS to persist them (fsync). */
   write(writes: readonly KvWrite[], opts?: { sync?: boolean }): Promise<void>
@@ -36,6 +42,7 @@ type ChainedBatch = {
 /** The part of abstract-level used here (both `level` and `memory-level` provide it). */
 type ByteLevel = {
   get(key: Uint8Array): Promise<Uint8Array | undefined>
+  getSync(key: Uint8Array): Uint8Array | undefined
   getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>
   batch(): ChainedBatch
   iterator(opts: RangeOptions & { limit: number }): AsyncIterable<[Uint8Array, Uint8Array]>
@@ -54,6 +61,10 @@ class LevelKvStore implements KvStore {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return toView(await this.db.get(key))
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
+    return toView(this.db.getSync(key))
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
