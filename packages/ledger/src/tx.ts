@@ -68,6 +68,7 @@ export class Transaction implements TxFields {
   #signingBytes: Uint8Array | undefined
   #bytes: Uint8Array | undefined
   #hash: Uint8Array | undefined
+  #hashHex: string | undefined
 
   /** Use `createSignedTx` or `createTxFromBytes`; the constructor trusts its arguments. */
   constructor(fields: TxFields, signature: Uint8Array, bytes?: Uint8Array) {
@@ -83,7 +84,7 @@ export class Transaction implements TxFields {
   }
 
   signingBytes(): Uint8Array {
-    return (this.#signingBytes ??= txSigningBytes(this))
+    return (this.#signingBytes ??= signingBytesFromWire(this.#bytes) ?? txSigningBytes(this))
   }
 
   serialize(): Uint8Array {
@@ -95,7 +96,7 @@ export class Transaction implements TxFields {
   }
 
   hashHex(): string {
-    return toHex(this.hash())
+    return (this.#hashHex ??= toHex(this.hash()))
   }
 
   /** Checks the signature under govchain's pinned Ed25519 rule. */
@@ -119,6 +120,22 @@ export class Transaction implements TxFields {
 
 function txFieldArray(f: TxFields) {
   return [f.chainId, f.sender, f.nonce, f.type, f.payload, f.expiryHeight] as const
+}
+
+/**
+ * The signed bytes cut from canonical wire bytes: the wire form is the 9-item array (head 0x89)
+ * ending with the 64-byte signature (0x58 0x40 ‖ 64 bytes); the signed form is the same array
+ * of 8 items (head 0x88) without it. Saves re-encoding every transaction of a block. Undefined
+ * when the bytes do not have that shape (then the fields are encoded).
+ */
+function signingBytesFromWire(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  if (bytes === undefined || bytes.length < 67 || bytes[0] !== 0x89) return undefined
+  const sig = bytes.length - 66
+  if (bytes[sig] !== 0x58 || bytes[sig + 1] !== SIGNATURE_LENGTH) return undefined
+  const out = new Uint8Array(sig)
+  out[0] = 0x88
+  out.set(bytes.subarray(1, sig), 1)
+  return out
 }
 
 export function txSigningBytes(fields: TxFields): Uint8Array {

@@ -66,8 +66,18 @@ function fail(code: BlockErrorCode, message: string, details: Record<string, unk
   throw new BlockError(code, message, details)
 }
 
-/** Steps 1–5: everything that needs no signature batch and no execution. */
-export async function validateBlockStructure(block: Block, ctx: BlockValidationContext): Promise<void> {
+/** The parts of steps 1–5, as reported to `validateBlockStructure`'s `step` callback. */
+export type StructureStep = 'header' | 'txRoot' | 'certificate' | 'evidence'
+
+/**
+ * Steps 1–5: everything that needs no signature batch and no execution. `step` is called after
+ * each part (for timing): header and sizes, tx and evidence roots, certificate, evidence.
+ */
+export async function validateBlockStructure(
+  block: Block,
+  ctx: BlockValidationContext,
+  step: (done: StructureStep) => void = () => {},
+): Promise<void> {
   const h = block.header
   if (h.chainId !== ctx.chainId) fail(BlockErrorCode.WRONG_CHAIN, `block is for chain ${h.chainId}`)
   if (h.height !== ctx.parent.height + 1)
@@ -105,10 +115,12 @@ export async function validateBlockStructure(block: Block, ctx: BlockValidationC
     fail(BlockErrorCode.TOO_LARGE, `block is ${size} bytes; limit ${ctx.params.maxBlockBytes}`)
   if (block.txs.length > ctx.params.maxBlockTxs)
     fail(BlockErrorCode.TOO_MANY_TXS, `block has ${block.txs.length} transactions`)
+  step('header')
   if (!equalBytes(h.txRoot, txRootOf(block.txs)))
     fail(BlockErrorCode.WRONG_TX_ROOT, 'tx root does not match the transactions')
   if (!equalBytes(h.evidenceRoot, evidenceRootOf(block.evidence)))
     fail(BlockErrorCode.WRONG_EVIDENCE_ROOT, 'evidence root does not match')
+  step('txRoot')
 
   if (h.height === 1) {
     if (h.lastCommit !== null)
@@ -122,6 +134,7 @@ export async function validateBlockStructure(block: Block, ctx: BlockValidationC
       blockHash: ctx.parent.hash,
     })
   }
+  step('certificate')
 
   const seen = new Set<string>()
   for (const ev of block.evidence) {
@@ -130,6 +143,7 @@ export async function validateBlockStructure(block: Block, ctx: BlockValidationC
     seen.add(id)
     await validateEvidence(ev, h.height, ctx)
   }
+  step('evidence')
 }
 
 async function validateEvidence(

@@ -26,6 +26,17 @@ function keyObjectFor(publicKey: Uint8Array): KeyObject | undefined {
   return cached === 'rejected' ? undefined : cached
 }
 
+/**
+ * Everything the rule checks before the OpenSSL call: lengths, R and S, and an acceptable public
+ * key (cached). False means the signature is invalid; true means OpenSSL decides (the worker
+ * pool runs that call on other threads).
+ */
+export function passesChecksBeforeOpenssl(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return (
+    publicKey.length === 32 && passesSignaturePrechecks(signature) && keyObjectFor(publicKey) !== undefined
+  )
+}
+
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || !passesSignaturePrechecks(signature)) return false
   const key = keyObjectFor(publicKey)

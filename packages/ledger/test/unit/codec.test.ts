@@ -13,6 +13,7 @@ import {
   createHeaderFromBytes,
   createProposalFromBytes,
   createTxFromBytes,
+  txSigningBytes,
   createValidatorSetFromBytes,
   createVoteFromBytes,
   decode,
@@ -168,6 +169,17 @@ describe('round trips', () => {
   roundTrips('certificate', certArb, createCommitCertificateFromBytes)
   roundTrips('header', headerArb, createHeaderFromBytes)
   roundTrips('block', blockArb, (b) => createBlockFromBytes(b))
+
+  it('a decoded transaction cuts its signed bytes from its wire bytes: the same as encoding its fields', () => {
+    fc.assert(
+      fc.property(txArb, (tx) => {
+        const decoded = createTxFromBytes(tx.serialize(), 1 << 20)
+        expect(toHex(decoded.signingBytes())).toBe(toHex(txSigningBytes(tx)))
+        expect(toHex(tx.signingBytes())).toBe(toHex(txSigningBytes(tx)))
+      }),
+      { numRuns: 300 },
+    )
+  })
 
   it('validator sets round-trip and hash independently of input order', () => {
     fc.assert(
