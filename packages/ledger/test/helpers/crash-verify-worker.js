@@ -1,9 +1,10 @@
 // A signature worker that dies (exit code 3) when a chunk contains the bytes "CRASH-NOW" and
 // otherwise does what the real one (src/crypto/verify-worker.js) does.
+import { Buffer } from 'node:buffer'
 import { parentPort } from 'node:worker_threads'
 import { verifyPacked } from '../../src/crypto/verify-batch.js'
 
-const marker = new TextEncoder().encode('CRASH-NOW')
+const marker = Buffer.from('CRASH-NOW')
 
 function contains(bytes, needle) {
   outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
