@@ -33,7 +33,6 @@ import {
   type KvStore,
   type SignatureBatchVerifier,
   type SignatureCache,
-  type StateTree,
 } from '@govchain/ledger'
 import { createGovApplication } from '../application.js'
 import { BenchError, BenchErrorCode } from './errors.js'
@@ -68,20 +67,22 @@ export type BlockFixture = {
   readonly txs: number
 }
 
-export const openTree = (store: KvStore, root: Uint8Array): Promise<StateTree> =>
-  SparseMerkleTree.open(store, root)
-
 export async function openBenchChain(
   store: KvStore,
   senders: number,
-  opts: { verifier?: SignatureBatchVerifier; signatureCache?: SignatureCache } = {},
+  opts: { verifier?: SignatureBatchVerifier; signatureCache?: SignatureCache; preload?: boolean } = {},
 ): Promise<Chain> {
+  const { preload, ...chainOpts } = opts
   return Chain.open({
     store,
     genesis: benchGenesis(benchSenders(senders)),
     app: createGovApplication(),
-    openStateTree: openTree,
-    ...opts,
+    openStateTree: async (s, root) => {
+      const tree = await SparseMerkleTree.open(s, root)
+      if (preload) await tree.preload()
+      return tree
+    },
+    ...chainOpts,
   })
 }
 
@@ -203,7 +204,11 @@ export async function ensureStateFixture(opts: {
   return { ...fixture, built: true }
 }
 
-/** Opens a throw-away clone of the fixture's state at `work` (removed by the returned close). */
+/**
+ * Opens a throw-away clone of the fixture's state at `work` (removed by the returned close), as
+ * a running node has it: the state tree's cached levels loaded (which also opens LevelDB's
+ * tables), not cold from disk.
+ */
 export async function openStateClone(
   fixture: StateFixture,
   work: string,
@@ -211,7 +216,7 @@ export async function openStateClone(
 ): Promise<{ chain: Chain; store: KvStore; close: () => Promise<void> }> {
   await cloneDb(join(fixture.dir, 'base'), work)
   const store = await openLevelStore(work)
-  const chain = await openBenchChain(store, fixture.senders, opts)
+  const chain = await openBenchChain(store, fixture.senders, { ...opts, preload: true })
   return {
     chain,
     store,

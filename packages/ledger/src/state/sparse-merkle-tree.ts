@@ -256,6 +256,41 @@ export class SparseMerkleTree implements StateReader {
   }
 
   /**
+   * Reads every page above cacheDepth into the cache (one `getMany` per page level): what a node
+   * that has been running for a while holds anyway. Call it at start-up to give the first blocks
+   * the same state-root cost as the later ones. Returns the number of pages read.
+   */
+  async preload(): Promise<number> {
+    const readAt = this.committedRoot
+    const root = await this.rootNode()
+    if (root === null) return 0
+    let pages = 1
+    let level: PageWant[] = []
+    const collect = (node: TreeNode, depth: number): void => {
+      if (node.isLeaf) return
+      for (let side = 0; side < 2; side++) {
+        if (node.childKind(side) !== NodeKind.internal) continue
+        const child = node.child(side)
+        if (child !== undefined) collect(child, depth + 1)
+        else if (depth + 1 < this.cacheDepth)
+          level.push({ parent: node, side, depth: depth + 1, lo: 0, hi: 0 })
+      }
+    }
+    collect(root, 0)
+    while (level.length > 0) {
+      const wants = level
+      level = []
+      const tops = await this.fetchPages(wants, readAt)
+      pages += wants.length
+      wants.forEach((w, i) => {
+        w.parent.setChild(w.side, tops[i])
+        collect(tops[i]!, w.depth)
+      })
+    }
+    return pages
+  }
+
+  /**
    * The committed tree's nodes held in memory and the deepest of them (metrics and tests): only
    * leaves may sit at depth cacheDepth, nothing deeper.
    */

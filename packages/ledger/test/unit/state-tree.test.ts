@@ -371,6 +371,34 @@ describe('SparseMerkleTree: prepare / commit', () => {
     await store.close()
   })
 
+  it.each([4, 8, 16])(
+    'preload() loads every page above cacheDepth %d; updates and proofs are unchanged',
+    async (cacheDepth) => {
+      const store = await openMemoryStore()
+      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth })
+      const keys = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 7]))
+      await commitBatch(store, built, normalize(keys.map((key) => ({ key, value: key.slice(1) }))))
+      const root = built.root()
+      const cold = await SparseMerkleTree.open(store, root, { cacheDepth })
+      const warm = await SparseMerkleTree.open(store, root, { cacheDepth })
+      expect(await warm.preload()).toBeGreaterThanOrEqual(1)
+      const stats = warm.cacheStats()
+      expect(stats.maxDepth).toBeLessThanOrEqual(cacheDepth)
+      // Everything above cacheDepth is in memory: a fresh tree that reads every key's path while
+      // proving it ends up with the same nodes (down to cacheDepth) and no more.
+      for (const key of keys) await cold.prove(key)
+      expect(stats.nodes).toBe(cold.cacheStats().nodes)
+      const changes = normalize(
+        keys.slice(0, 700).map((key, i) => ({ key, value: i % 3 === 0 ? null : new Uint8Array([i]) })),
+      )
+      const [a, b] = [await cold.prepare(changes), await warm.prepare(changes)]
+      expect(toHex(a.root)).toBe(toHex(b.root))
+      expect(a.writes.length).toBe(b.writes.length)
+      expect(verifyStateProof(root, keys[5]!, keys[5]!.slice(1), await warm.prove(keys[5]!))).toBe(true)
+      await store.close()
+    },
+  )
+
   it('an empty batch keeps the root and writes nothing', async () => {
     const store = await openMemoryStore()
     const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)

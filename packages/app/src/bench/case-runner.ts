@@ -1,0 +1,186 @@
+/**
+ * One benchmark case (a block size on a state size), run in its own process so that its peak
+ * memory is its own: warm-up, cold rounds (empty signature cache), warm rounds (every signature
+ * verified beforehand, as at mempool admission), then the same signatures alone with each
+ * verifier (the raw limit) and with @noble/curves.
+ *
+ * A round validates the block exactly as a node does, from its bytes: decode, Chain.validateBlock
+ * (header, tx hashes and Merkle root, certificate, evidence, signatures as one batch on the
+ * verifier's threads, execution, state root), then Chain.commitBlock (one synced LevelDB batch).
+ * Each round works on a fresh clone of the cached state, so every round validates the same
+ * block against the same state; a garbage collection runs between rounds, outside the timing.
+ */
+import { join } from 'node:path'
+import {
+  createBlockFromBytes,
+  SignatureCache,
+  verifyTxSignatures,
+  WorkerPoolVerifier,
+  type SignatureBatchVerifier,
+  type SignedItem,
+  type ValidationPhase,
+} from '@govchain/ledger'
+import {
+  ensureBlockFixture,
+  ensureStateFixture,
+  openStateClone,
+  type BlockFixture,
+  type StateFixture,
+} from './fixture.js'
+import { loadAverage, median } from './machine.js'
+import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
+import { PHASES, type CaseResult, type PhaseTimes, type RunFigures, type VerifierName } from './types.js'
+
+export type CaseInput = {
+  readonly dir: string
+  readonly stateKeys: number
+  readonly senders: number
+  readonly seed: number
+  readonly txs: number
+  readonly rounds: number
+  readonly warmup: number
+  readonly verifier: VerifierName
+  readonly nobleSample: number
+}
+
+export type CaseProgress = { readonly done: number; readonly total: number; readonly step: string }
+
+type Round = { phases: PhaseTimes; batchMs: number; totalMs: number; cpuMs: number }
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
+
+async function validationRound(
+  fixture: StateFixture,
+  block: BlockFixture,
+  verifier: SignatureBatchVerifier,
+  warm: boolean,
+  work: string,
+): Promise<Round> {
+  const signatureCache = new SignatureCache(Math.max(200_000, 2 * block.txs))
+  const { chain, close } = await openStateClone(fixture, work, { verifier, signatureCache })
+  try {
+    if (warm) {
+      // What mempool admission did for these transactions: their signatures are in the cache.
+      await verifyTxSignatures(createBlockFromBytes(block.bytes, chain.params).txs, verifier, signatureCache)
+    }
+    gc()
+    const times: Record<string, number> = {}
+    let batchMs = 0
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    const decoded = createBlockFromBytes(block.bytes, chain.params)
+    times.decode = performance.now() - started
+    const executed = await chain.validateBlock(decoded, {
+      nowMs: decoded.header.timeMs,
+      round: decoded.header.round,
+      onPhase: (phase: ValidationPhase, ms: number) => {
+        if (phase === 'signatureBatch') batchMs = ms
+        else times[phase] = ms
+      },
+    })
+    const persistStart = performance.now()
+    await chain.commitBlock(executed, block.certificate)
+    const end = performance.now()
+    times.persist = end - persistStart
+    const used = process.cpuUsage(cpu)
+    const phases = Object.fromEntries(PHASES.map((p) => [p, times[p] ?? 0])) as PhaseTimes
+    return { phases, batchMs, totalMs: end - started, cpuMs: (used.user + used.system) / 1000 }
+  } finally {
+    await close()
+  }
+}
+
+function figures(rounds: readonly Round[], txs: number, rawLimitPerSecond: number): RunFigures {
+  const totalMs = median(rounds.map((r) => r.totalMs))
+  const txsPerSecond = (txs / totalMs) * 1000
+  return {
+    totalMs,
+    txsPerSecond,
+    ratioToRawLimit: txsPerSecond / rawLimitPerSecond,
+    phases: Object.fromEntries(PHASES.map((p) => [p, median(rounds.map((r) => r.phases[p]))])) as PhaseTimes,
+    signatureBatchMs: median(rounds.map((r) => r.batchMs)),
+    cpuMs: median(rounds.map((r) => r.cpuMs)),
+    roundsMs: rounds.map((r) => r.totalMs),
+  }
+}
+
+export async function runCase(
+  input: CaseInput,
+  onProgress: (p: CaseProgress) => void = () => {},
+): Promise<CaseResult> {
+  const fixture = await ensureStateFixture({
+    root: input.dir,
+    keys: input.stateKeys,
+    senders: input.senders,
+    seed: input.seed,
+  })
+  const work = join(input.dir, `work-${process.pid}`)
+  const block = await ensureBlockFixture({ fixture, txs: input.txs, seed: input.seed + 1, work })
+  const pool = new WorkerPoolVerifier()
+  pool.warmUp()
+  const verifier = verifierByName(input.verifier, pool)
+  const verifierNames: VerifierName[] = ['pool', 'libuv', 'single']
+  const total = input.warmup + 2 * input.rounds + verifierNames.length * input.rounds + 1
+  let done = 0
+  const step = (name: string) => onProgress({ done: ++done, total, step: name })
+  try {
+    for (let i = 0; i < input.warmup; i++) {
+      await validationRound(fixture, block, verifier, false, work)
+      step('warm-up')
+    }
+    const cold: Round[] = []
+    const warm: Round[] = []
+    for (let i = 0; i < input.rounds; i++) {
+      cold.push(await validationRound(fixture, block, verifier, false, work))
+      step('cold')
+    }
+    for (let i = 0; i < input.rounds; i++) {
+      warm.push(await validationRound(fixture, block, verifier, true, work))
+      step('warm')
+    }
+
+    const items: SignedItem[] = createBlockFromBytes(block.bytes).txs.map((t) => ({
+      publicKey: t.sender,
+      message: t.signingBytes(),
+      signature: t.signature,
+    }))
+    const rates = {} as Record<VerifierName, number>
+    for (const name of verifierNames) {
+      const v = verifierByName(name, pool)
+      await timeVerification(v, items.slice(0, Math.min(items.length, 500))) // warm-up
+      const ms: number[] = []
+      for (let i = 0; i < input.rounds; i++) {
+        gc()
+        ms.push(await timeVerification(v, items))
+        step(`raw ${name}`)
+      }
+      rates[name] = (items.length / median(ms)) * 1000
+    }
+    const rawLimitVerifier = (['pool', 'libuv'] as const).reduce((a, b) => (rates[b] > rates[a] ? b : a))
+    const rawLimitPerSecond = rates[rawLimitVerifier]
+    const sample = items.slice(0, Math.min(items.length, input.nobleSample))
+    const noble = await noblePerSecond(sample)
+    step('noble')
+
+    const coldFigures = figures(cold, input.txs, rawLimitPerSecond)
+    return {
+      txs: input.txs,
+      stateKeys: fixture.stateKeys,
+      blockBytes: block.bytes.length,
+      cold: coldFigures,
+      warm: figures(warm, input.txs, rawLimitPerSecond),
+      txsPerSecond: coldFigures.txsPerSecond,
+      rawLimitPerSecond,
+      ratioToRawLimit: coldFigures.ratioToRawLimit,
+      phases: coldFigures.phases,
+      verifiers: rates,
+      rawLimitVerifier,
+      noblePerSecond: noble,
+      nobleSample: sample.length,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      loadAverage: loadAverage(),
+    }
+  } finally {
+    await pool.close()
+  }
+}

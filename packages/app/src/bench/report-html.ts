@@ -1,0 +1,139 @@
+/**
+ * The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched) with
+ * the machine facts, the tables, a stacked bar per case showing where the time goes, and
+ * validated tx/s against block size per state size with the raw limit.
+ */
+import { PHASE_LABELS, formatReport } from './report-table.js'
+import type { CaseResult, PhaseTimes, ValidationBenchReport } from './types.js'
+
+const COLORS: Readonly<Record<keyof PhaseTimes, string>> = {
+  decode: '#8dd3c7',
+  header: '#d9d9d9',
+  txRoot: '#bebada',
+  certificate: '#ffffb3',
+  evidence: '#cccccc',
+  transactions: '#bc80bd',
+  execution: '#fb8072',
+  stateRoot: '#80b1d3',
+  signatures: '#fdb462',
+  persist: '#b3de69',
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
+
+function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): string {
+  const phases = Object.keys(PHASE_LABELS) as (keyof PhaseTimes)[]
+  const rowH = 26
+  const left = 190
+  const width = 900
+  const barW = width - left - 80
+  const h = cases.length * rowH + 60
+  const bars = cases
+    .map((c, i) => {
+      const f = c[which]
+      let x = left
+      const y = 10 + i * rowH
+      const segs = phases
+        .map((p) => {
+          const w = (f.phases[p] / f.totalMs) * barW
+          const seg = `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0, w).toFixed(1)}" height="${rowH - 6}" fill="${COLORS[p]}"><title>${PHASE_LABELS[p]}: ${f.phases[p].toFixed(1)} ms (${((100 * f.phases[p]) / f.totalMs).toFixed(0)}%)</title></rect>`
+          x += w
+          return seg
+        })
+        .join('')
+      const label = `${c.stateKeys.toLocaleString('en-US')} keys · ${n0(c.txs)} txs`
+      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${label}</text>${segs}<text x="${left + barW + 6}" y="${y + 15}">${n0(f.totalMs)} ms</text>`
+    })
+    .join('')
+  const legend = phases
+    .map((p, i) => {
+      const x = left + (i % 5) * 140
+      const y = cases.length * rowH + 22 + Math.floor(i / 5) * 18
+      return `<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${COLORS[p]}"/><text x="${x + 16}" y="${y}">${PHASE_LABELS[p]}</text>`
+    })
+    .join('')
+  return `<svg viewBox="0 0 ${width} ${h + 20}" width="${width}" role="img" aria-label="phase breakdown">${bars}${legend}</svg>`
+}
+
+function throughputChart(cases: readonly CaseResult[]): string {
+  const states = [...new Set(cases.map((c) => c.stateKeys))].sort((a, b) => a - b)
+  const sizes = [...new Set(cases.map((c) => c.txs))].sort((a, b) => a - b)
+  const w = 760
+  const h = 360
+  const pad = { l: 80, r: 170, t: 20, b: 50 }
+  const maxY =
+    Math.max(...cases.flatMap((c) => [c.txsPerSecond, c.warm.txsPerSecond, c.rawLimitPerSecond])) * 1.1
+  const lx = (txs: number) => {
+    const i = sizes.indexOf(txs)
+    return pad.l + (sizes.length === 1 ? 0.5 : i / (sizes.length - 1)) * (w - pad.l - pad.r)
+  }
+  const ly = (v: number) => h - pad.b - (v / maxY) * (h - pad.t - pad.b)
+  const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd']
+  const series: string[] = []
+  const legend: string[] = []
+  states.forEach((s, si) => {
+    const cs = cases.filter((c) => c.stateKeys === s).sort((a, b) => a.txs - b.txs)
+    const color = palette[si % palette.length]!
+    const line = (pick: (c: CaseResult) => number, dash: string, name: string, k: number) => {
+      const pts = cs.map((c) => `${lx(c.txs).toFixed(1)},${ly(pick(c)).toFixed(1)}`).join(' ')
+      series.push(
+        `<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/>` +
+          cs
+            .map(
+              (c) =>
+                `<circle cx="${lx(c.txs).toFixed(1)}" cy="${ly(pick(c)).toFixed(1)}" r="3" fill="${color}"><title>${name}: ${n0(pick(c))} tx/s</title></circle>`,
+            )
+            .join(''),
+      )
+      const y = pad.t + (si * 3 + k) * 18
+      legend.push(
+        `<line x1="${w - pad.r + 12}" y1="${y}" x2="${w - pad.r + 36}" y2="${y}" stroke="${color}" stroke-width="2" stroke-dasharray="${dash}"/><text x="${w - pad.r + 40}" y="${y + 4}">${name}</text>`,
+      )
+    }
+    const label = `${s.toLocaleString('en-US')} keys`
+    line((c) => c.txsPerSecond, '', `${label}: cold`, 0)
+    line((c) => c.warm.txsPerSecond, '6 3', `${label}: warm`, 1)
+    line((c) => c.rawLimitPerSecond, '2 3', `${label}: raw limit`, 2)
+  })
+  const ticks = Array.from({ length: 6 }, (_, i) => (maxY / 5) * i)
+  const axes =
+    ticks
+      .map(
+        (t) =>
+          `<line x1="${pad.l}" x2="${w - pad.r}" y1="${ly(t)}" y2="${ly(t)}" stroke="#eee"/><text x="${pad.l - 6}" y="${ly(t) + 4}" text-anchor="end">${n0(t)}</text>`,
+      )
+      .join('') +
+    sizes
+      .map((s) => `<text x="${lx(s)}" y="${h - pad.b + 18}" text-anchor="middle">${n0(s)}</text>`)
+      .join('') +
+    `<text x="${(pad.l + w - pad.r) / 2}" y="${h - 10}" text-anchor="middle">transactions per block</text>` +
+    `<text x="16" y="${(pad.t + h - pad.b) / 2}" transform="rotate(-90 16 ${(pad.t + h - pad.b) / 2})" text-anchor="middle">tx/s</text>`
+  return `<svg viewBox="0 0 ${w} ${h}" width="${w}" role="img" aria-label="throughput by block size">${axes}${series.join('')}${legend.join('')}</svg>`
+}
+
+export function renderHtml(report: ValidationBenchReport): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>govchain bench validate — ${esc(report.date)}</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:12px}
+svg text{font:12px system-ui,sans-serif;fill:#333}
+.note{color:#555}
+</style></head><body>
+<h1>govchain bench validate</h1>
+<p class="note">${esc(report.date)} · ${esc(report.machine.cores + ' × ' + report.machine.cpuModel)} · Node ${esc(report.machine.node)} · OpenSSL ${esc(report.machine.openssl)}</p>
+<h2>Validated transactions per second by block size</h2>
+<p class="note">Solid: cold (signature cache empty); dashed: warm (signatures verified at mempool admission); dotted: raw limit (the block's signatures verified alone by the fastest verifier on all cores, same run).</p>
+${throughputChart(report.cases)}
+<h2>Where the time goes (cold)</h2>
+<p class="note">Consecutive steps of the validating thread, as shares of the total. The signature batch runs on the verifier threads during the steps from "tx hashes+root" to "state root"; "sig wait" is what was left of it afterwards.</p>
+${phaseChart(report.cases, 'cold')}
+<h2>Where the time goes (warm)</h2>
+${phaseChart(report.cases, 'warm')}
+<h2>Figures</h2>
+<pre>${esc(formatReport(report))}</pre>
+</body></html>
+`
+}
