@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { threadPoolVerifier, verify, type SignatureBatchVerifier, type SignedItem } from '@govchain/ledger'
+import { BenchError, BenchErrorCode } from './errors.js'
 import type { VerifierName } from './types.js'
 
 /** One thread, synchronous OpenSSL calls: the per-core baseline. */
@@ -25,7 +26,8 @@ export async function timeVerification(
   const started = performance.now()
   const verdicts = await verifier.verifyBatch(items)
   const ms = performance.now() - started
-  if (verdicts.some((v) => !v)) throw new RangeError('a valid signature was refused')
+  if (verdicts.some((v) => !v))
+    throw new BenchError(BenchErrorCode.CASE_FAILED, 'a valid signature was refused')
   return ms
 }
 
@@ -72,7 +74,7 @@ export async function noblePerSecond(
     const results = await Promise.all(workers.map((w, i) => run(w, sample.slice(i * share, (i + 1) * share))))
     const ms = performance.now() - started
     if (results.reduce((s, r) => s + r.ok, 0) !== sample.length)
-      throw new RangeError('noble refused a valid signature')
+      throw new BenchError(BenchErrorCode.CASE_FAILED, 'noble refused a valid signature')
     return (sample.length / ms) * 1000
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
