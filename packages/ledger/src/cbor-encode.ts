@@ -73,16 +73,24 @@ function isAscii(s: string): boolean {
 }
 
 function text(s: string): void {
-  if (isAscii(s)) {
-    head(3, s.length)
-    ensure(s.length)
-    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i)
-    return
+  // One pass for the common ASCII case: write the head for s.length bytes and the characters;
+  // on the first non-ASCII character rewind and encode as UTF-8.
+  const start = pos
+  const n = s.length
+  head(3, n)
+  ensure(n)
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) {
+      pos = start
+      // Lone surrogates become U+FFFD, as in cborg (and TextEncoder).
+      const bytes = textEncoder.encode(s)
+      head(3, bytes.length)
+      raw(bytes)
+      return
+    }
+    buf[pos++] = c
   }
-  // Lone surrogates become U+FFFD, as in cborg (and TextEncoder).
-  const bytes = textEncoder.encode(s)
-  head(3, bytes.length)
-  raw(bytes)
 }
 
 /** cborg's default map order: shorter UTF-8 key first, then bytewise. */
@@ -97,6 +105,28 @@ function compareKeys(a: string, b: string): number {
   if (x.length !== y.length) return x.length - y.length
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!
   return 0
+}
+
+/**
+ * Sorted key lists by their unsorted form: records of one type share their keys, so a block's
+ * thousands of maps are sorted a handful of times.
+ */
+const keyOrders = new Map<string, readonly string[]>()
+const KEY_ORDERS_LIMIT = 4096
+
+function sortedKeys(obj: object, keys: string[]): readonly string[] {
+  if (keys.length < 2) return keys
+  const id = keys.join('\u0000')
+  let sorted = keyOrders.get(id)
+  // A key holding U+0000 could make two key lists join alike: the cached list must be this
+  // object's own keys (same count, all present), or it is sorted afresh.
+  if (sorted !== undefined && !sorted.every((k) => Object.hasOwn(obj, k))) sorted = undefined
+  if (sorted === undefined) {
+    sorted = keys.sort(keys.every(isAscii) ? compareAsciiKeys : compareKeys)
+    if (keyOrders.size >= KEY_ORDERS_LIMIT) keyOrders.clear()
+    keyOrders.set(id, sorted)
+  }
+  return sorted
 }
 
 function write(value: unknown, depth: number): void {
@@ -137,8 +167,7 @@ function write(value: unknown, depth: number): void {
         for (let i = 0; i < value.length; i++) write(value[i], depth + 1)
       } else if ((value as object).constructor === Object) {
         const obj = value as Record<string, unknown>
-        const keys = Object.keys(obj)
-        if (keys.length > 1) keys.sort(keys.every(isAscii) ? compareAsciiKeys : compareKeys)
+        const keys = sortedKeys(obj, Object.keys(obj))
         head(5, keys.length)
         for (const k of keys) {
           text(k)

@@ -83,8 +83,10 @@ export class Transaction implements TxFields {
     Object.freeze(this)
   }
 
+  /** The signed bytes. Cut afresh from the wire bytes when there are some (not kept: they are
+   * needed once, for the signature batch), else encoded once and kept. */
   signingBytes(): Uint8Array {
-    return (this.#signingBytes ??= signingBytesFromWire(this.#bytes) ?? txSigningBytes(this))
+    return signingBytesFromWire(this.#bytes) ?? (this.#signingBytes ??= txSigningBytes(this))
   }
 
   serialize(): Uint8Array {

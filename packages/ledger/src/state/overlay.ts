@@ -20,8 +20,8 @@ function keyId(key: Uint8Array): string {
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
   readonly #writes = new Map<string, StateChange>()
-  /** Values read from the base (undefined: absent), when reads are cached. */
-  readonly #reads: Map<string, Uint8Array | undefined> | undefined
+  /** Reads from the base (settled promises, handed out again as they are), when cached. */
+  readonly #reads: Map<string, Promise<Uint8Array | undefined>> | undefined
 
   /**
    * `cacheReads`: remember what the base returned, so that a key read by many transactions of a
@@ -44,11 +44,14 @@ export class StateOverlay implements StateWriter {
     if (base instanceof StateOverlay) return base.#get(id, key)
     const reads = this.#reads
     if (reads === undefined) return base.get(key)
-    if (reads.has(id)) return Promise.resolve(reads.get(id))
-    return base.get(key).then((v) => {
-      reads.set(id, v)
-      return v
-    })
+    let read = reads.get(id)
+    if (read === undefined) {
+      read = base.get(key)
+      reads.set(id, read)
+      // A failed read is not remembered (the next caller tries again).
+      read.catch(() => reads.delete(id))
+    }
+    return read
   }
 
   set(key: Uint8Array, value: Uint8Array): void {

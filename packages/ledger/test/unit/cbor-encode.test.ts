@@ -51,6 +51,10 @@ describe('canonical CBOR writer', () => {
     ['nested', [1, [2, [3, { x: [new Uint8Array(3), null, true, false] }]]]],
     ['floats', [1.5, -0, NaN, Infinity, -Infinity, 2 ** 60, 1e-300]],
     ['undefined member', { a: undefined }],
+    ['keys that join alike (1)', { 'a\u0000b': 1, c: 2 }],
+    ['keys that join alike (2)', { a: 1, 'b\u0000c': 2 }],
+    ['same keys, other insertion order', { c: 1, a: 2, b: 3 }],
+    ['same keys, other insertion order again', { b: 1, c: 2, a: 3 }],
     [
       'a Map',
       new Map<unknown, unknown>([
