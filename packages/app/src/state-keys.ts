@@ -43,8 +43,7 @@ export function recordKey(id: string): Uint8Array {
 }
 
 export function historyKey(id: string, seq: number): Uint8Array {
-  const n = new Uint8Array(4)
-  new DataView(n.buffer).setUint32(0, seq)
+  const n = Uint8Array.of(seq >>> 24, (seq >>> 16) & 0xff, (seq >>> 8) & 0xff, seq & 0xff)
   return concatBytes(text(`hist:${id}\0`), n)
 }
 

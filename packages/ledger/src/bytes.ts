@@ -9,8 +9,14 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2
 
 const HEX = /^(?:[0-9a-f]{2})*$/
 
+/**
+ * Lowercase hex. Small arrays are converted here: handing one to Buffer reads its `.buffer`,
+ * which makes V8 move an array kept on its heap (≤ 64 bytes: hashes, keys) out to a separate
+ * native allocation for the rest of its life — several hundred bytes per 32-byte hash.
+ */
 export function toHex(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  if (NodeBuffer && bytes.length > 64)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
   let s = ''
   for (const b of bytes) s += HEX_BYTE[b]
   return s
@@ -33,7 +39,8 @@ export function fromHex(hex: string, expectedLength?: number, what = 'hex'): Uin
 }
 
 export function toBase64(bytes: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  if (NodeBuffer && bytes.length > 64)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
   let bin = ''
   for (const b of bytes) bin += String.fromCharCode(b)
   return btoa(bin)
@@ -51,6 +58,18 @@ export function fromBase64(text: string, what = 'base64'): Uint8Array {
   const out = new Uint8Array(bin.length)
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
   return out
+}
+
+/**
+ * A string with one char per byte (latin1), for use as a Map key: half the length of hex. Built
+ * without touching `.buffer` for small arrays (see `toHex`).
+ */
+export function byteString(bytes: Uint8Array): string {
+  if (bytes.length <= 256) return String.fromCharCode.apply(null, bytes as unknown as number[])
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  let s = ''
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!)
+  return s
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

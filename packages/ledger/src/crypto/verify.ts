@@ -3,6 +3,7 @@
  * (node:crypto) with KeyObjects cached per public key. Same verdicts as `verifyWithNoble`.
  */
 import { createPublicKey, verify as opensslVerify, type KeyObject } from 'node:crypto'
+import { byteString } from '../bytes.js'
 import { isAcceptablePublicKey, passesSignaturePrechecks } from './ed25519-rule.js'
 
 const KEY_CACHE_LIMIT = 50_000
@@ -14,11 +15,14 @@ function base64url(bytes: Uint8Array): string {
 }
 
 function keyObjectFor(publicKey: Uint8Array): KeyObject | undefined {
-  const id = base64url(publicKey)
+  const id = byteString(publicKey)
   let cached = keyCache.get(id)
   if (cached === undefined) {
     cached = isAcceptablePublicKey(publicKey)
-      ? createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: id }, format: 'jwk' })
+      ? createPublicKey({
+          key: { kty: 'OKP', crv: 'Ed25519', x: base64url(publicKey.slice()) },
+          format: 'jwk',
+        })
       : 'rejected'
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear()
     keyCache.set(id, cached)

@@ -3,19 +3,9 @@
  * committed state, a child overlay per transaction (merged on success, dropped on failure),
  * and the application's namespaced view.
  */
-import { compareBytes } from '../bytes.js'
+import { byteString as keyId, compareBytes } from '../bytes.js'
 import type { StateWriter } from '../application.js'
 import type { StateChange, StateReader } from './types.js'
-
-const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
-
-/** A string naming a key, one char per byte (half the length of hex, cheaper to hash). */
-function keyId(key: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
-  let s = ''
-  for (let i = 0; i < key.length; i++) s += String.fromCharCode(key[i]!)
-  return s
-}
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
