@@ -8,6 +8,8 @@ const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 const HEX = /^(?:[0-9a-f]{2})*$/
+const HEX_CODE = Array.from('0123456789abcdef', (c) => c.charCodeAt(0))
+const hexCodes = new Uint16Array(128)
 
 /**
  * Lowercase hex. Small arrays are converted here: handing one to Buffer reads its `.buffer`,
@@ -15,8 +17,16 @@ const HEX = /^(?:[0-9a-f]{2})*$/
  * native allocation for the rest of its life — several hundred bytes per 32-byte hash.
  */
 export function toHex(bytes: Uint8Array): string {
-  if (NodeBuffer && bytes.length > 64)
-    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  if (bytes.length <= 64) {
+    // One flat string (`+=` would build a tree of 64 partial strings, kept as long as the result).
+    const codes = hexCodes.subarray(0, 2 * bytes.length)
+    for (let i = 0; i < bytes.length; i++) {
+      codes[2 * i] = HEX_CODE[bytes[i]! >> 4]!
+      codes[2 * i + 1] = HEX_CODE[bytes[i]! & 15]!
+    }
+    return String.fromCharCode.apply(null, codes as unknown as number[])
+  }
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
   let s = ''
   for (const b of bytes) s += HEX_BYTE[b]
   return s
