@@ -24,7 +24,7 @@ const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
 
 function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): string {
   const phases = Object.keys(PHASE_LABELS) as (keyof PhaseTimes)[]
-  const rowH = 26
+  const rowH = 30
   const left = 190
   const width = 900
   const barW = width - left - 80
@@ -43,7 +43,13 @@ function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): strin
         })
         .join('')
       const label = `${c.stateKeys.toLocaleString('en-US')} keys · ${n0(c.txs)} txs`
-      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${label}</text>${segs}<text x="${left + barW + 6}" y="${y + 15}">${n0(f.totalMs)} ms</text>`
+      // The signature batch (overlapping the steps), as a line from where it starts.
+      const start = left + ((f.phases.decode + f.phases.header) / f.totalMs) * barW
+      const batch =
+        f.signatureBatchMs > 0
+          ? `<line x1="${start.toFixed(1)}" x2="${(start + (f.signatureBatchMs / f.totalMs) * barW).toFixed(1)}" y1="${y + rowH - 4}" y2="${y + rowH - 4}" stroke="#333" stroke-width="2"><title>signature batch: ${f.signatureBatchMs.toFixed(1)} ms</title></line>`
+          : ''
+      return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${label}</text>${segs}${batch}<text x="${left + barW + 6}" y="${y + 15}">${n0(f.totalMs)} ms</text>`
     })
     .join('')
   const legend = phases
@@ -56,14 +62,21 @@ function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): strin
   return `<svg viewBox="0 0 ${width} ${h + 20}" width="${width}" role="img" aria-label="phase breakdown">${bars}${legend}</svg>`
 }
 
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(raw, 1)))
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!
+}
+
 function throughputChart(cases: readonly CaseResult[]): string {
   const states = [...new Set(cases.map((c) => c.stateKeys))].sort((a, b) => a - b)
   const sizes = [...new Set(cases.map((c) => c.txs))].sort((a, b) => a - b)
-  const w = 760
+  const w = 900
   const h = 360
-  const pad = { l: 80, r: 170, t: 20, b: 50 }
-  const maxY =
-    Math.max(...cases.flatMap((c) => [c.txsPerSecond, c.warm.txsPerSecond, c.rawLimitPerSecond])) * 1.1
+  const pad = { l: 80, r: 230, t: 20, b: 50 }
+  const top = Math.max(...cases.flatMap((c) => [c.txsPerSecond, c.warm.txsPerSecond, c.rawLimitPerSecond]))
+  const step = niceStep(top / 5)
+  const maxY = Math.ceil((top * 1.05) / step) * step
   const lx = (txs: number) => {
     const i = sizes.indexOf(txs)
     return pad.l + (sizes.length === 1 ? 0.5 : i / (sizes.length - 1)) * (w - pad.l - pad.r)
@@ -96,7 +109,7 @@ function throughputChart(cases: readonly CaseResult[]): string {
     line((c) => c.warm.txsPerSecond, '6 3', `${label}: warm`, 1)
     line((c) => c.rawLimitPerSecond, '2 3', `${label}: raw limit`, 2)
   })
-  const ticks = Array.from({ length: 6 }, (_, i) => (maxY / 5) * i)
+  const ticks = Array.from({ length: Math.round(maxY / step) + 1 }, (_, i) => step * i)
   const axes =
     ticks
       .map(
@@ -128,7 +141,7 @@ svg text{font:12px system-ui,sans-serif;fill:#333}
 <p class="note">Solid: cold (signature cache empty); dashed: warm (signatures verified at mempool admission); dotted: raw limit (the block's signatures verified alone by the fastest verifier on all cores, same run).</p>
 ${throughputChart(report.cases)}
 <h2>Where the time goes (cold)</h2>
-<p class="note">Consecutive steps of the validating thread, as shares of the total. The signature batch runs on the verifier threads during the steps from "tx hashes+root" to "state root"; "sig wait" is what was left of it afterwards.</p>
+<p class="note">Consecutive steps of the validating thread, as shares of the total. The black line under a bar is the signature batch: it runs on the verifier threads from the end of the header checks, alongside the steps above it; "sig wait" is what was left of it afterwards.</p>
 ${phaseChart(report.cases, 'cold')}
 <h2>Where the time goes (warm)</h2>
 ${phaseChart(report.cases, 'warm')}
