@@ -51,6 +51,8 @@ export const FIXTURE_VERSION = 1
 
 export type StateFixture = {
   readonly dir: string
+  /** The base database was reopened after building: its log is empty (see `settleBase`). */
+  readonly settled?: boolean
   readonly requestedKeys: number
   /** State keys actually present (genesis + filler). */
   readonly stateKeys: number
@@ -115,7 +117,22 @@ export function certifyBlock(chain: Chain, block: Block, round = 0): CommitCerti
   return createCommitCertificate(set, votes)
 }
 
-/** Hard-links LevelDB's immutable tables and copies the rest into `to` (a fresh directory). */
+/**
+ * Opens and closes the base database once more: LevelDB then turns its write-ahead log into a
+ * table and records it in a fresh manifest. Without this every clone would replay the log (tens
+ * of MB after building a large state) and write the same table again, and — worse — could
+ * create that table under the number of an unrecorded table file it shares with the base by a
+ * hard link, writing into the base's copy.
+ */
+async function settleBase(path: string): Promise<void> {
+  const store = await openLevelStore(path)
+  await store.close()
+}
+
+/**
+ * Hard-links LevelDB's immutable tables and copies the rest into `to` (a fresh directory). Safe
+ * for a settled base only (see `settleBase`): LevelDB never rewrites a recorded table file.
+ */
 export async function cloneDb(from: string, to: string): Promise<void> {
   await rm(to, { recursive: true, force: true })
   await mkdir(to, { recursive: true })
@@ -151,7 +168,12 @@ export async function ensureStateFixture(opts: {
   const dir = stateFixtureDir(opts.root, opts.keys, opts.senders, opts.seed)
   const metaPath = join(dir, 'fixture.json')
   if (await exists(metaPath)) {
-    return { ...(JSON.parse(await readFile(metaPath, 'utf8')) as StateFixture), dir, built: false }
+    const cached = { ...(JSON.parse(await readFile(metaPath, 'utf8')) as StateFixture), dir }
+    if (!cached.settled) {
+      await settleBase(join(dir, 'base'))
+      await writeFile(metaPath, JSON.stringify({ ...cached, settled: true }, null, 2))
+    }
+    return { ...cached, settled: true, built: false }
   }
   const started = performance.now()
   await rm(dir, { recursive: true, force: true })
@@ -191,8 +213,10 @@ export async function ensureStateFixture(opts: {
   } finally {
     await store.close()
   }
+  await settleBase(join(dir, 'base'))
   const fixture: StateFixture = {
     dir,
+    settled: true,
     requestedKeys: opts.keys,
     stateKeys,
     senders: opts.senders,

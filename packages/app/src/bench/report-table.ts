@@ -5,7 +5,7 @@ const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
 const ms = (n: number) => (n >= 100 ? n0(n) : n >= 10 ? n.toFixed(1) : n.toFixed(2))
 const pct = (r: number) => `${(r * 100).toFixed(0)}%`
 const keys = (n: number) =>
-  n >= 1e6 ? `${n / 1e6}M`.replace(/\.\d+M/, (m) => m) : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n)
+  n >= 1e6 ? `${(n / 1e6).toFixed(n % 1e6 === 0 ? 0 : 2)}M` : n >= 1e3 ? `${Math.round(n / 1e3)}k` : String(n)
 
 /** A plain text table: first column left-aligned, the others right-aligned. */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
