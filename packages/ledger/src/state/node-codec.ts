@@ -139,48 +139,70 @@ export function decodePage(
   depth: number,
   opts: { readonly verifyHashes: boolean; readonly copy: boolean },
 ): TreeNode {
-  let offset = 0
-  const corrupt = (why: string): StateError =>
-    new StateError(StateErrorCode.CORRUPT_NODE, `state page ${toHex(hash)}: ${why}`, { hash: toHex(hash) })
-  const half = (start: number): Uint8Array => {
-    const v = page.subarray(start, start + HASH_LENGTH)
-    return opts.copy ? v.slice() : v
-  }
-  const parse = (h: Uint8Array, d: number, expected: NodeKind | undefined): TreeNode => {
-    const tag = page[offset]
-    const length = tag === LEAF_TAG ? LEAF_RECORD_LENGTH : tag === INTERNAL_TAG ? INTERNAL_RECORD_LENGTH : -1
-    if (length < 0 || offset + length > page.length) throw corrupt(`bad record at offset ${offset}`)
-    const a = half(offset + 1)
-    const b = half(offset + 1 + HASH_LENGTH)
-    let node: TreeNode
-    if (tag === LEAF_TAG) {
-      if (expected !== undefined && expected !== NodeKind.leaf) throw corrupt(`wrong node kind at depth ${d}`)
-      node = TreeNode.leaf(a, b, h)
-    } else {
-      if (expected !== undefined && expected !== NodeKind.internal)
-        throw corrupt(`wrong node kind at depth ${d}`)
-      const kinds = page[offset + HASHED_LENGTH]!
-      if ((kinds & ~3) !== 0) throw corrupt(`bad child kinds at depth ${d}`)
-      const kindOf = (hh: Uint8Array, isLeaf: number): NodeKind =>
-        isZeroHash(hh) ? NodeKind.empty : isLeaf ? NodeKind.leaf : NodeKind.internal
-      const lk = kindOf(a, kinds & 1)
-      const rk = kindOf(b, kinds & 2)
-      if (lk === NodeKind.empty && rk !== NodeKind.internal) throw corrupt(`uncollapsed node at depth ${d}`)
-      if (rk === NodeKind.empty && lk === NodeKind.leaf) throw corrupt(`uncollapsed node at depth ${d}`)
-      node = TreeNode.internal(a, lk, b, rk, h)
-    }
-    if (opts.verifyHashes && !sameHash(nodeHash(tag!, a, b), h)) throw corrupt(`hash mismatch at depth ${d}`)
-    offset += length
-    if (node.isLeaf) return node
-    for (let side = 0; side < 2; side++) {
-      if (node.isInPageChild(side, d))
-        node.setChild(side, parse(node.childHash(side), d + 1, node.childKind(side)))
-    }
-    return node
-  }
-  const top = parse(hash, depth, depth === 0 ? undefined : NodeKind.internal)
-  if (offset !== page.length) throw corrupt('trailing bytes')
+  // A cursor object and module-level functions rather than closures: pages are decoded by the
+  // thousand per block, and each closure costs an allocation (and a helper call under tsx).
+  const cursor: PageCursor = { hash, page, offset: 0, verifyHashes: opts.verifyHashes, copy: opts.copy }
+  const top = parseRecord(cursor, hash, depth, depth === 0 ? undefined : NodeKind.internal)
+  if (cursor.offset !== page.length) throw corruptPage(cursor, 'trailing bytes')
   return top
+}
+
+type PageCursor = {
+  readonly hash: Uint8Array
+  readonly page: Uint8Array
+  offset: number
+  readonly verifyHashes: boolean
+  readonly copy: boolean
+}
+
+function corruptPage(c: PageCursor, why: string): StateError {
+  const hex = toHex(c.hash)
+  return new StateError(StateErrorCode.CORRUPT_NODE, `state page ${hex}: ${why}`, { hash: hex })
+}
+
+function pageHalf(c: PageCursor, start: number): Uint8Array {
+  const v = c.page.subarray(start, start + HASH_LENGTH)
+  return c.copy ? v.slice() : v
+}
+
+function childKindOf(h: Uint8Array, isLeaf: number): NodeKind {
+  return isZeroHash(h) ? NodeKind.empty : isLeaf ? NodeKind.leaf : NodeKind.internal
+}
+
+function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind | undefined): TreeNode {
+  const { page } = c
+  const offset = c.offset
+  const tag = page[offset]
+  const length = tag === LEAF_TAG ? LEAF_RECORD_LENGTH : tag === INTERNAL_TAG ? INTERNAL_RECORD_LENGTH : -1
+  if (length < 0 || offset + length > page.length) throw corruptPage(c, `bad record at offset ${offset}`)
+  const a = pageHalf(c, offset + 1)
+  const b = pageHalf(c, offset + 1 + HASH_LENGTH)
+  let node: TreeNode
+  if (tag === LEAF_TAG) {
+    if (expected !== undefined && expected !== NodeKind.leaf)
+      throw corruptPage(c, `wrong node kind at depth ${d}`)
+    node = TreeNode.leaf(a, b, h)
+  } else {
+    if (expected !== undefined && expected !== NodeKind.internal)
+      throw corruptPage(c, `wrong node kind at depth ${d}`)
+    const kinds = page[offset + HASHED_LENGTH]!
+    if ((kinds & ~3) !== 0) throw corruptPage(c, `bad child kinds at depth ${d}`)
+    const lk = childKindOf(a, kinds & 1)
+    const rk = childKindOf(b, kinds & 2)
+    if (lk === NodeKind.empty && rk !== NodeKind.internal)
+      throw corruptPage(c, `uncollapsed node at depth ${d}`)
+    if (rk === NodeKind.empty && lk === NodeKind.leaf) throw corruptPage(c, `uncollapsed node at depth ${d}`)
+    node = TreeNode.internal(a, lk, b, rk, h)
+  }
+  if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
+    throw corruptPage(c, `hash mismatch at depth ${d}`)
+  c.offset = offset + length
+  if (node.isLeaf) return node
+  for (let side = 0; side < 2; side++) {
+    if (node.isInPageChild(side, d))
+      node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+  }
+  return node
 }
 
 /**
@@ -203,31 +225,32 @@ export function encodePages(
 
 /** Size of the page under `node`; writes it at `offset` into `out` when given. */
 function walkPage(node: TreeNode, depth: number, out: Uint8Array | undefined, offset: number): number {
-  const start = offset
-  const walk = (n: TreeNode, d: number): void => {
-    if (out !== undefined) {
-      out[offset] = n.isLeaf ? LEAF_TAG : INTERNAL_TAG
-      out.set(n.a, offset + 1)
-      out.set(n.b, offset + 1 + HASH_LENGTH)
-      if (!n.isLeaf) {
-        out[offset + HASHED_LENGTH] =
-          (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)
-      }
-    }
-    offset += n.isLeaf ? LEAF_RECORD_LENGTH : INTERNAL_RECORD_LENGTH
-    if (n.isLeaf) return
-    for (let side = 0; side < 2; side++) {
-      if (!n.isInPageChild(side, d)) continue
-      const child = n.child(side)
-      if (child === undefined) {
-        const hex = toHex(n.childHash(side))
-        throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} is not in memory`, { hash: hex })
-      }
-      walk(child, d + 1)
+  return walkRecord(node, depth, out, offset) - offset
+}
+
+/** Writes (when `out` is given) the records under `n` from `offset`; returns the end offset. */
+function walkRecord(n: TreeNode, d: number, out: Uint8Array | undefined, offset: number): number {
+  if (out !== undefined) {
+    out[offset] = n.isLeaf ? LEAF_TAG : INTERNAL_TAG
+    out.set(n.a, offset + 1)
+    out.set(n.b, offset + 1 + HASH_LENGTH)
+    if (!n.isLeaf) {
+      out[offset + HASHED_LENGTH] =
+        (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)
     }
   }
-  walk(node, depth)
-  return offset - start
+  let end = offset + (n.isLeaf ? LEAF_RECORD_LENGTH : INTERNAL_RECORD_LENGTH)
+  if (n.isLeaf) return end
+  for (let side = 0; side < 2; side++) {
+    if (!n.isInPageChild(side, d)) continue
+    const child = n.child(side)
+    if (child === undefined) {
+      const hex = toHex(n.childHash(side))
+      throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} is not in memory`, { hash: hex })
+    }
+    end = walkRecord(child, d + 1, out, end)
+  }
+  return end
 }
 
 function sameHash(a: Uint8Array, b: Uint8Array): boolean {
