@@ -124,38 +124,43 @@ export async function runCase(
   let done = 0
   const step = (name: string) => onProgress({ done: ++done, total, step: name })
   try {
-    for (let i = 0; i < input.warmup; i++) {
-      await validationRound(fixture, block, verifier, false, work)
-      step('warm-up')
-    }
-    const cold: Round[] = []
-    const warm: Round[] = []
-    for (let i = 0; i < input.rounds; i++) {
-      cold.push(await validationRound(fixture, block, verifier, false, work))
-      step('cold')
-    }
-    for (let i = 0; i < input.rounds; i++) {
-      warm.push(await validationRound(fixture, block, verifier, true, work))
-      step('warm')
-    }
-
     const items: SignedItem[] = createBlockFromBytes(block.bytes).txs.map((t) => ({
       publicKey: t.sender,
       message: t.signingBytes(),
       signature: t.signature,
     }))
-    const rates = {} as Record<VerifierName, number>
-    for (const name of verifierNames) {
-      const v = verifierByName(name, pool)
-      await timeVerification(v, items.slice(0, Math.min(items.length, 500))) // warm-up
-      const ms: number[] = []
-      for (let i = 0; i < input.rounds; i++) {
-        gc()
-        ms.push(await timeVerification(v, items))
+    const rawRound = async (name: VerifierName): Promise<number> => {
+      gc()
+      return timeVerification(verifierByName(name, pool), items)
+    }
+    for (let i = 0; i < input.warmup; i++) {
+      await validationRound(fixture, block, verifier, false, work)
+      for (const name of verifierNames)
+        await timeVerification(verifierByName(name, pool), items.slice(0, 500))
+      step('warm-up')
+    }
+    // Each round measures everything once — cold, warm, then the signatures alone with every
+    // verifier — so that on a shared machine the figures a ratio compares come from the same
+    // stretch of time.
+    const cold: Round[] = []
+    const warm: Round[] = []
+    const rawMs = Object.fromEntries(verifierNames.map((n) => [n, [] as number[]])) as Record<
+      VerifierName,
+      number[]
+    >
+    for (let i = 0; i < input.rounds; i++) {
+      cold.push(await validationRound(fixture, block, verifier, false, work))
+      step('cold')
+      warm.push(await validationRound(fixture, block, verifier, true, work))
+      step('warm')
+      for (const name of verifierNames) {
+        rawMs[name].push(await rawRound(name))
         step(`raw ${name}`)
       }
-      rates[name] = (items.length / median(ms)) * 1000
     }
+    const rates = Object.fromEntries(
+      verifierNames.map((n) => [n, (items.length / median(rawMs[n])) * 1000]),
+    ) as Record<VerifierName, number>
     const rawLimitVerifier = (['pool', 'libuv'] as const).reduce((a, b) => (rates[b] > rates[a] ? b : a))
     const rawLimitPerSecond = rates[rawLimitVerifier]
     const sample = items.slice(0, Math.min(items.length, input.nobleSample))
