@@ -30,12 +30,8 @@ import type { PreparedStateUpdate, StateReader, StateTree } from './state/types.
 import { MetaKey } from './storage/buckets.js'
 import { BlockStore } from './storage/block-store.js'
 import { StorageError, StorageErrorCode, type KvStore } from './storage/kv.js'
-import {
-  SignatureCache,
-  threadPoolVerifier,
-  verifyTxSignatures,
-  type SignatureBatchVerifier,
-} from './signatures.js'
+import { SignatureCache, verifyTxSignatures, type SignatureBatchVerifier } from './signatures.js'
+import { sharedVerifyPool } from './verify-pool.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
 import {
   BlockError,
@@ -84,6 +80,11 @@ export type ChainOptions = {
   readonly genesis: Genesis
   readonly app: Application
   readonly openStateTree: (store: KvStore, root: Uint8Array) => Promise<StateTree>
+  /**
+   * Checks a block's signatures (and mempool admissions'). Default: the shared worker-thread
+   * pool (verify-pool.ts); it measured as fast as node:crypto's callback verify on libuv's pool
+   * (`threadPoolVerifier`) and leaves libuv's threads to LevelDB and the event loop free.
+   */
   readonly verifier?: SignatureBatchVerifier
   readonly signatureCache?: SignatureCache
 }
@@ -133,7 +134,7 @@ export class Chain {
     this.app = opts.app
     this.blocks = new BlockStore(opts.store)
     this.signatureCache = opts.signatureCache ?? new SignatureCache()
-    this.#verifier = opts.verifier ?? threadPoolVerifier
+    this.#verifier = opts.verifier ?? sharedVerifyPool()
     this.#tree = tree
     this.#head = head
     this.#lastCertificate = lastCertificate

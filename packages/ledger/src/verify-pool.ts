@@ -233,3 +233,14 @@ function pack(items: readonly SignedItem[], indices: Int32Array): ArrayBuffer {
   }
   return buf
 }
+
+let shared: WorkerPoolVerifier | undefined
+
+/**
+ * The process-wide pool (one worker per core, started on the first batch of 8 or more
+ * signatures), used by `Chain` unless it is given a verifier. Its idle workers do not keep the
+ * process alive, so it needs no closing.
+ */
+export function sharedVerifyPool(): WorkerPoolVerifier {
+  return (shared ??= new WorkerPoolVerifier())
+}
