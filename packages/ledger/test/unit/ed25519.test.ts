@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { verify as nodeVerify, verifyAsync } from '../../src/crypto/verify.js'
 import { verify as browserVerify } from '../../src/crypto/verify.browser.js'
-import { generateKeyPair, sign, isAcceptablePublicKey, assertAcceptablePublicKey, keyPairFromSecret } from '../../src/crypto/index.js'
+import {
+  generateKeyPair,
+  sign,
+  isAcceptablePublicKey,
+  assertAcceptablePublicKey,
+  keyPairFromSecret,
+} from '../../src/crypto/index.js'
 import { fromHex, toHex } from '../../src/bytes.js'
 import speccheck from '../fixtures/ed25519-speccheck.json' with { type: 'json' }
 
@@ -53,14 +59,20 @@ describe.each(verifiers)('Ed25519 verifier: $name', ({ verify }) => {
   })
 
   it('gives the pinned verdict on each of the 12 speccheck cases', () => {
-    const verdicts = cases.map((c) => (verify(fromHex(c.pub_key), fromHex(c.message), fromHex(c.signature)) ? 'V' : 'X'))
+    const verdicts = cases.map((c) =>
+      verify(fromHex(c.pub_key), fromHex(c.message), fromHex(c.signature)) ? 'V' : 'X',
+    )
     expect(verdicts).toEqual(EXPECTED)
   })
 
   it('rejects a flipped bit anywhere in message, key or signature', () => {
     const v = RFC8032[1]!
     const [pub, msg, sig] = [fromHex(v.pub), fromHex(v.msg), fromHex(v.sig)]
-    for (const [target, len] of [[msg, msg.length], [pub, 32], [sig, 64]] as const) {
+    for (const [target, len] of [
+      [msg, msg.length],
+      [pub, 32],
+      [sig, 64],
+    ] as const) {
       for (let i = 0; i < len * 8; i += 5) {
         const copy = new Uint8Array(target)
         copy[i >> 3]! ^= 1 << (i & 7)
@@ -80,20 +92,27 @@ describe.each(verifiers)('Ed25519 verifier: $name', ({ verify }) => {
 describe('node and browser paths agree', () => {
   it('on random keys, messages and signatures, valid and corrupted', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 63 }), fc.boolean(), (msg, pos, corrupt) => {
-        const { secretKey, publicKey } = generateKeyPair()
-        const sig = sign(secretKey, msg)
-        if (corrupt) sig[pos]! ^= 0x40
-        expect(nodeVerify(publicKey, msg, sig)).toBe(browserVerify(publicKey, msg, sig))
-        expect(nodeVerify(publicKey, msg, sig)).toBe(!corrupt)
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: 0, max: 63 }),
+        fc.boolean(),
+        (msg, pos, corrupt) => {
+          const { secretKey, publicKey } = generateKeyPair()
+          const sig = sign(secretKey, msg)
+          if (corrupt) sig[pos]! ^= 0x40
+          expect(nodeVerify(publicKey, msg, sig)).toBe(browserVerify(publicKey, msg, sig))
+          expect(nodeVerify(publicKey, msg, sig)).toBe(!corrupt)
+        },
+      ),
       { numRuns: 200 },
     )
   })
 
   it('the async (thread-pool) path gives the same verdicts on the speccheck cases', async () => {
     const verdicts = await Promise.all(
-      cases.map(async (c) => ((await verifyAsync(fromHex(c.pub_key), fromHex(c.message), fromHex(c.signature))) ? 'V' : 'X')),
+      cases.map(async (c) =>
+        (await verifyAsync(fromHex(c.pub_key), fromHex(c.message), fromHex(c.signature))) ? 'V' : 'X',
+      ),
     )
     expect(verdicts).toEqual(EXPECTED)
   })
@@ -105,12 +124,16 @@ describe('key registration', () => {
     for (const i of [0, 1, 10, 11]) {
       const pk = fromHex(cases[i]!.pub_key)
       expect(isAcceptablePublicKey(pk)).toBe(false)
-      expect(() => assertAcceptablePublicKey(pk)).toThrow(expect.objectContaining({ code: 'CRYPTO_WEAK_PUBLIC_KEY' }))
+      expect(() => assertAcceptablePublicKey(pk)).toThrow(
+        expect.objectContaining({ code: 'CRYPTO_WEAK_PUBLIC_KEY' }),
+      )
     }
   })
 
   it('accepts ordinary keys', () => {
     expect(() => assertAcceptablePublicKey(generateKeyPair().publicKey)).not.toThrow()
-    expect(() => assertAcceptablePublicKey(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'CRYPTO_BAD_KEY_LENGTH' }))
+    expect(() => assertAcceptablePublicKey(new Uint8Array(31))).toThrow(
+      expect.objectContaining({ code: 'CRYPTO_BAD_KEY_LENGTH' }),
+    )
   })
 })
