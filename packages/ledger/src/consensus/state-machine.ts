@@ -33,6 +33,9 @@
  * Deviations from the paper's text, all forced by asynchrony of the driver: every validator
  * schedules timeoutPropose (the paper: only non-proposers), since getValue and signing take
  * time; lines 52–54 wait for `new-height`, since the driver must execute the block first.
+ * Counting follows the paper ("2f+1 messages for id(v)" from distinct validators): a validator's
+ * first vote counts everywhere, and a conflicting second one, besides being evidence, also
+ * counts for its own value (bounded; vote-set.ts and receiveVote explain why).
  */
 import { toHex } from '../bytes.js'
 import { GovchainError } from '../errors.js'
@@ -59,7 +62,16 @@ import {
   type Transition,
 } from './types.js'
 import { VoteType, type Proposal, type Vote } from './vote.js'
-import { addVote, EMPTY_VOTE_SET, NIL_KEY, quorumValue, valueKey, votesFor } from './vote-set.js'
+import {
+  addVote,
+  conflictingValues,
+  EMPTY_VOTE_SET,
+  NIL_KEY,
+  quorumValue,
+  removeConflicting,
+  valueKey,
+  votesFor,
+} from './vote-set.js'
 
 export const ConsensusErrorCode = {
   BAD_CONFIG: 'CONSENSUS_BAD_CONFIG',
@@ -152,8 +164,9 @@ export function apply(state: ConsensusState, input: ConsensusInput): Transition 
 }
 
 /**
- * Rebuilds the state machine after a crash from the last WAL snapshot of height `snapshot.height`
- * and the messages this node signed at that height (fed in like any other message).
+ * Rebuilds the state machine after a crash from the last WAL snapshot of height `snapshot.height`,
+ * the messages this node signed at that height and the last `validValueProof` (all fed in like
+ * any other message).
  */
 export function restoreState(
   config: ConsensusConfig,
@@ -509,29 +522,41 @@ function receiveVote(b: TransitionBuilder, v: Vote): void {
   const power = s.validators!.at(index)!.power
   const log = s.log.get(v.round) ?? emptyRound()
   const isPrevote = v.type === VoteType.PREVOTE
-  // A conflicting vote may count for its own value only if that value is nil or proposed in
-  // this round, which bounds what an equivocator can make us store (see vote-set.ts).
-  const key = valueKey(v.blockHash)
-  const countConflict = key === NIL_KEY || log.proposals.some((e) => e.key === key)
-  const added = addVote(isPrevote ? log.prevotes : log.precommits, index, power, v, countConflict)
+  const set = isPrevote ? log.prevotes : log.precommits
+  const added = addVote(set, index, power, v, false)
   if (added.kind === 'duplicate') return
-  if (added.kind === 'conflict') {
-    // Rule 16: the first vote stays; the second is equivocation evidence (once per step).
-    const evidenceKey = `${index}/${v.round}/${v.type}`
-    if (!s.evidenceKeys.has(evidenceKey)) {
-      b.set({ evidenceKeys: new Set(s.evidenceKeys).add(evidenceKey) })
-      b.emit({ kind: 'evidence', evidence: new DuplicateVoteEvidence(added.first, v) })
-    }
-    const set = added.set
-    if (set !== undefined)
-      withRound(b, v.round, (l) => ({ ...l, ...(isPrevote ? { prevotes: set } : { precommits: set }) }))
+  if (added.kind === 'added') {
+    withRound(b, v.round, (l) => ({
+      ...l,
+      ...(isPrevote ? { prevotes: added.set } : { precommits: added.set }),
+      ...addSender(l, index, power),
+    }))
     return
   }
-  withRound(b, v.round, (l) => ({
-    ...l,
-    ...(isPrevote ? { prevotes: added.set } : { precommits: added.set }),
-    ...addSender(l, index, power),
-  }))
+  // Rule 16: the first vote stays; a different one is equivocation evidence (once per step).
+  const evidenceKey = `${index}/${v.round}/${v.type}`
+  if (!s.evidenceKeys.has(evidenceKey)) {
+    b.set({ evidenceKeys: new Set(s.evidenceKeys).add(evidenceKey) })
+    b.emit({ kind: 'evidence', evidence: new DuplicateVoteEvidence(added.first, v) })
+  }
+  // It also counts for its own value, whatever the arrival order (vote-set.ts), for at most
+  // maxProposalsPerRound + 1 values per validator and step. When those are taken, a vote for nil
+  // or a proposed value replaces one for a value nobody proposed, so that an equivocator cannot
+  // crowd out its relevant votes with junk.
+  const key = valueKey(v.blockHash)
+  const relevant = (k: string) => k === NIL_KEY || log.proposals.some((e) => e.key === k)
+  let base = set
+  const extra = conflictingValues(set, index)
+  if (extra.includes(key)) return
+  if (extra.length >= s.config.maxProposalsPerRound + 1) {
+    const junk = relevant(key) ? extra.find((k) => !relevant(k)) : undefined
+    if (junk === undefined) return
+    base = removeConflicting(set, index, power, junk)
+  }
+  const counted = addVote(base, index, power, v, true)
+  if (counted.kind !== 'conflict' || counted.set === undefined) return
+  const next = counted.set
+  withRound(b, v.round, (l) => ({ ...l, ...(isPrevote ? { prevotes: next } : { precommits: next }) }))
 }
 
 // ---- the upon rules, evaluated against the whole log after every input ----

@@ -13,8 +13,9 @@
  *   (once per validator and value). Otherwise an equivocator could show a prevote quorum for v
  *   to some correct validators (which then lock on v) and hide it from the others forever,
  *   and those would never accept v's re-proposal (line 28): a liveness failure the simulator
- *   found (seed 9, n = 7, Twins). Safety is unaffected: two quorums intersect in more than f
- *   validators, so in a correct validator, who never signs two values.
+ *   found (seed 9, n = 7, Twins). The count must not depend on arrival order either (seed
+ *   1919: a conflicting vote arriving before its proposal). Safety is unaffected: two quorums
+ *   intersect in more than f validators, so in a correct validator, who never signs two values.
  */
 import { toHex } from '../bytes.js'
 import type { Vote } from './vote.js'
@@ -89,6 +90,35 @@ export function addVote(
   if (set.byValue.get(key)?.voters.has(index) === true) return { kind: 'duplicate' }
   if (!countConflict) return { kind: 'conflict', first }
   return { kind: 'conflict', first, set: { ...set, byValue: withVoter(set, key, index, power, vote) } }
+}
+
+/** Removes a counted conflicting vote of validator `index` for `key` (never its first vote). */
+export function removeConflicting(set: VoteSet, index: number, power: number, key: string): VoteSet {
+  const tally = set.byValue.get(key)
+  const first = set.votes.get(index)
+  if (
+    tally === undefined ||
+    !tally.voters.has(index) ||
+    first === undefined ||
+    valueKey(first.blockHash) === key
+  )
+    return set
+  const voters = new Map(tally.voters)
+  voters.delete(index)
+  const byValue = new Map(set.byValue)
+  if (voters.size === 0) byValue.delete(key)
+  else byValue.set(key, { power: tally.power - power, voters })
+  return { ...set, byValue }
+}
+
+/** The values other than its first vote's for which validator `index` has a counted vote. */
+export function conflictingValues(set: VoteSet, index: number): string[] {
+  const first = set.votes.get(index)
+  if (first === undefined) return []
+  const firstKey = valueKey(first.blockHash)
+  const out: string[] = []
+  for (const [key, tally] of set.byValue) if (key !== firstKey && tally.voters.has(index)) out.push(key)
+  return out
 }
 
 export function powerFor(set: VoteSet, key: string): number {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  SEED_1919_ORDER,
   SEED_288_PRE_GST_LOCK,
   SEED_32_LAGGARD,
   SEED_42_LOST_PROOF,
@@ -25,6 +26,7 @@ describe('consensus simulator regressions', () => {
     { name: 'seed 32: laggard never catching up', s: SEED_32_LAGGARD },
     { name: 'seed 42: lock restored without its proof', s: SEED_42_LOST_PROOF },
     { name: 'seed 288: lock from before GST', s: SEED_288_PRE_GST_LOCK },
+    { name: 'seed 1919: vote counted only if its proposal came first', s: SEED_1919_ORDER },
   ])(
     '$name passes',
     async ({ s }) => {
@@ -37,6 +39,10 @@ describe('consensus simulator regressions', () => {
 
   it('seed 9 stalls with the former "first vote only" counting', async () => {
     expect(firstInvariant(await run(SEED_9_HIDDEN_POLKA, { formerEngine: 'first-vote-only' }))).toBe('I8')
+  }, 60_000)
+
+  it('seed 1919 breaks I8 when conflicting votes count only if their proposal came first', async () => {
+    expect(firstInvariant(await run(SEED_1919_ORDER, { formerEngine: 'count-if-proposed' }))).toBe('I8')
   }, 60_000)
 
   it('seed 42 stalls when the WAL keeps the lock but not its proof', async () => {

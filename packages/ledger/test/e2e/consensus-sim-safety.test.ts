@@ -49,6 +49,7 @@ describe('consensus simulator, safety mode (500 seeds)', () => {
       'spam votes',
       'invalid blocks proposed',
       'slow validations',
+      'Twins (validators with two engines)',
     ]) {
       expect(s.faults[kind] ?? 0, kind).toBeGreaterThan(0)
     }

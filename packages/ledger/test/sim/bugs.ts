@@ -5,6 +5,7 @@
  */
 import { apply, restoreState } from '../../src/consensus/state-machine.js'
 import type { ConsensusInput, ConsensusState, RoundLog, Transition } from '../../src/consensus/types.js'
+import { DuplicateVoteEvidence } from '../../src/consensus/evidence.js'
 import { VoteType } from '../../src/consensus/vote.js'
 import { valueKey } from '../../src/consensus/vote-set.js'
 
@@ -25,13 +26,23 @@ export type Bug = (typeof BUGS)[number]
  * Earlier versions of this engine, kept to show that the regression tests of the seeds that
  * found them still catch them (test/e2e/consensus-sim-regressions.test.ts).
  */
-export const FORMER_ENGINES = ['first-vote-only'] as const
+export const FORMER_ENGINES = ['first-vote-only', 'count-if-proposed'] as const
 export type FormerEngine = (typeof FORMER_ENGINES)[number]
 
 export function engineFor(bug: Bug | FormerEngine | null): Engine {
   switch (bug) {
     case 'first-vote-only':
-      return { apply: firstVoteOnly, restore: restoreState }
+      return {
+        apply: (s, i) => conflictingVoteAsEvidenceOnly(s, i, () => true) ?? apply(s, i),
+        restore: restoreState,
+      }
+    case 'count-if-proposed':
+      return {
+        apply: (s, i) =>
+          conflictingVoteAsEvidenceOnly(s, i, (log, key) => !log.proposals.some((e) => e.key === key)) ??
+          apply(s, i),
+        restore: restoreState,
+      }
     case null:
       return CORRECT_ENGINE
     case 'skip-lock-check':
@@ -101,27 +112,30 @@ function minPower(s: ConsensusState): number {
 }
 
 /**
- * The vote counting before seed 9 (liveness, n = 7): a conflicting vote was evidence only and
- * never counted for its own value. Done by hiding that value's proposals from the reducer for
- * the one transition that receives the conflicting vote (a conflicting vote adds nothing else,
- * so no other rule can fire in that transition).
+ * Former vote counting. Before seed 9 (liveness, n = 7): a conflicting vote was evidence and
+ * nothing else. Before seed 1919 (liveness, n = 7): it also counted for its own value, but only
+ * if that value's proposal had already arrived, so the count depended on arrival order.
+ * Returns undefined when `input` is not such a conflicting vote (the current reducer applies).
  */
-function firstVoteOnly(state: ConsensusState, input: ConsensusInput): Transition {
+function conflictingVoteAsEvidenceOnly(
+  state: ConsensusState,
+  input: ConsensusInput,
+  evidenceOnly: (log: RoundLog, key: string) => boolean,
+): Transition | undefined {
   if (input.kind !== 'vote' || state.validators === null || input.vote.height !== state.height)
-    return apply(state, input)
+    return undefined
   const v = input.vote
+  const index = state.validators.indexOf(v.validator)
   const log = state.log.get(v.round)
-  const first = log?.[v.type === VoteType.PREVOTE ? 'prevotes' : 'precommits'].votes.get(
-    state.validators.indexOf(v.validator),
-  )
+  const first = log?.[v.type === VoteType.PREVOTE ? 'prevotes' : 'precommits'].votes.get(index)
   const key = valueKey(v.blockHash)
   if (log === undefined || first === undefined || valueKey(first.blockHash) === key || key === 'nil')
-    return apply(state, input)
-  const hidden: RoundLog = { ...log, proposals: log.proposals.filter((e) => e.key !== key) }
-  const t = apply({ ...state, log: new Map(state.log).set(v.round, hidden) }, input)
-  const after = t.state.log.get(v.round)!
+    return undefined
+  if (!evidenceOnly(log, key)) return undefined
+  const evidenceKey = `${index}/${v.round}/${v.type}`
+  if (state.evidenceKeys.has(evidenceKey)) return { state, outputs: [] }
   return {
-    ...t,
-    state: { ...t.state, log: new Map(t.state.log).set(v.round, { ...after, proposals: log.proposals }) },
+    state: { ...state, evidenceKeys: new Set(state.evidenceKeys).add(evidenceKey) },
+    outputs: [{ kind: 'evidence', evidence: new DuplicateVoteEvidence(first, v) }],
   }
 }

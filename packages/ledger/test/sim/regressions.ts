@@ -171,3 +171,41 @@ export const SEED_288_PRE_GST_LOCK = pin({
   targetHeight: Number.MAX_SAFE_INTEGER,
   heightsAfterSync: 10,
 })
+
+/**
+ * Liveness, n = 7, two Twins validators, after GST (no loss). A twin's prevote arrived at some
+ * correct validators before the proposal of its value; counting conflicting votes only for
+ * values already proposed then hid the polka from them during the round: two locked, three
+ * not, and the next correct proposers (without validValue) wasted rounds 1 and 2: height 12
+ * committed in round 4 > f + 1. Fix: count conflicting votes whatever the arrival order
+ * (bounded, junk evicted first).
+ */
+export const SEED_1919_ORDER = pin({
+  seed: 1919,
+  mode: 'liveness',
+  n: 7,
+  f: 2,
+  byzantine: [
+    { validator: 5, twins: true, spam: false, badBlocks: true },
+    { validator: 1, twins: true, spam: false, badBlocks: true },
+  ],
+  twinOf: [5, 1],
+  dropRate: 0.2343927034875378,
+  dupRate: 0.010921609564684331,
+  delay: {
+    baseMs: 24,
+    jitterMs: 43,
+    tailProb: 0.02477694816188887,
+    tailScaleMs: 508,
+    alpha: 1.4179532957728953,
+  },
+  partitions: [{ kind: 'asymmetric', start: 3853, end: 5728, node: 4, inbound: true }],
+  crashes: [],
+  slowValidationProb: 0.007951317494735122,
+  faultEndMs: 5728,
+  gstMs: 5728,
+  syncDelayMs: 40,
+  endMs: 185728,
+  targetHeight: Number.MAX_SAFE_INTEGER,
+  heightsAfterSync: 16,
+})

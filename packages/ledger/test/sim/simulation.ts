@@ -246,8 +246,10 @@ export class World {
     node.crash()
     this.count('crashes')
     const down = this.#downFor.get(node.id) ?? 1000
-    if (down === Infinity) this.#permanentlyDown.add(node.id)
-    else this.schedule(down, { kind: 'restart', node: node.id })
+    if (down === Infinity) {
+      this.#permanentlyDown.add(node.id)
+      this.count('crash-stops (down for good)')
+    } else this.schedule(down, { kind: 'restart', node: node.id })
   }
 
   onCommitted(_node: SimNode, _height: number): void {}
@@ -273,6 +275,11 @@ export class World {
           this.#queue.push(this.rng.int(100, 500), { kind: 'spam', node: node.id })
     }
     if (s.gstMs !== null) this.#queue.push(s.gstMs, { kind: 'gst' })
+    for (const b of s.byzantine) {
+      this.count('byzantine validators')
+      if (b.twins) this.count('Twins (validators with two engines)')
+    }
+    if (s.adversary !== null) this.count('adversary scenarios')
     for (const node of this.nodes) await node.boot()
 
     for (;;) {
@@ -384,6 +391,7 @@ export class World {
 
   /** Liveness mode: from here on the network is synchronous and every non-stopped node is up. */
   async #gst(): Promise<void> {
+    this.count('GST (network healed)')
     this.#partitions = []
     for (const node of this.nodes) {
       if (this.#permanentlyDown.has(node.id)) continue
@@ -453,7 +461,10 @@ function checkLiveness(world: World): void {
   }
   const final = Math.max(...world.correctNodes().map((node) => node.height))
   for (const [key, seen] of world.monitor.evidenceSeen) {
-    if (world.monitor.evidenceCommitted.has(key)) continue
+    if (world.monitor.evidenceCommitted.has(key)) {
+      world.count('evidence seen and committed (I9)')
+      continue
+    }
     const due = Math.max(seen.chainHeight, sync.height) + 2 * n + 1
     if (due <= final && seen.evidenceHeight + CHAIN_LIMITS.maxEvidenceAge >= due) {
       world.monitor.fail(

@@ -47,7 +47,8 @@ x rule 12   weighted: one validator with power ≥ S skips
 
 LogAndEvidenceSuite (rules 14, 16)
 x rule 16   a duplicate vote changes nothing; a conflicting one is evidence (once) and the first counts
-x rule 16   an equivocator's conflicting vote counts for its own value if proposed (no hidden polkas)
+x rule 16   an equivocator's conflicting vote counts for its own value, in any order (no hidden polkas)
+x rule 16   ... bounded: junk values cannot crowd out a vote for nil or a proposed value
 x rule 16   votes from non-members, other chains, rounds above r + K are dropped
 x rule 14   next-height messages are buffered with a per-sender bound; older heights dropped
 x rule 14   gossipMessages: own votes, and the proposal + prevote quorum behind validValue
@@ -577,27 +578,45 @@ describe('LogAndEvidenceSuite', () => {
     expect(toHex(ev!.evidence.validator)).toBe(toHex(f4.keys[1]!.publicKey))
     const prevotes = () => run.state.log.get(0)!.prevotes
     expect(powerFor(prevotes(), toHex(A))).toBe(1)
-    expect(powerFor(prevotes(), toHex(B))).toBe(0) // B is not proposed in round 0: not counted
+    expect(powerFor(prevotes(), toHex(B))).toBe(1) // the conflicting vote counts for B
     run.feed(prevote(f4, 1, H, 0, null))
     expect(run.ofKind('evidence')).toEqual([])
-    expect(powerFor(prevotes(), NIL_KEY)).toBe(1) // nil always counts for nil
+    expect(powerFor(prevotes(), NIL_KEY)).toBe(1)
     expect(prevotes().power).toBe(1) // the any-value tally counts validator 1 once
   })
 
-  it('rule 16 + L28: an equivocator cannot hide a polka — its conflicting vote counts for a proposed value', () => {
-    // Validator 1 prevotes A first here and B elsewhere; with the proposal for B in round 0,
-    // its B prevote counts for B, so the polka for B (validators 1, 2, 3) is seen here too.
+  it('rule 16: an equivocator cannot crowd out its relevant votes with junk values', () => {
+    const K = consensusConfig({ chainId: CHAIN, self: null }).maxProposalsPerRound
+    const junk = Array.from({ length: K + 3 }, (_, i) => hashOf(`junk ${i}`))
+    const run = started(f4, 0).feed(prevote(f4, 1, H, 0, A), ...junk.map((j) => prevote(f4, 1, H, 0, j)))
+    const counted = () =>
+      [...run.state.log.get(0)!.prevotes.byValue].filter(([, t]) => t.voters.has(1)).length
+    expect(counted()).toBe(1 + K + 1) // the first vote and K + 1 conflicting ones
+    run.feed(prevote(f4, 1, H, 0, B)) // B is not proposed either: dropped
+    expect(powerFor(run.state.log.get(0)!.prevotes, toHex(B))).toBe(0)
+    run.feed({ kind: 'proposal', proposal: proposalOf(f4, 1, H, 0, B) }, prevote(f4, 1, H, 0, B))
+    expect(powerFor(run.state.log.get(0)!.prevotes, toHex(B))).toBe(1) // replaced a junk one
+    expect(counted()).toBe(1 + K + 1)
+  })
+
+  it('rule 16 + L36: an equivocator cannot hide a polka — its conflicting vote counts, in any order', () => {
+    // Validator 1 (the proposer) equivocates: proposals A and B, prevotes A and B. Here its A
+    // prevote came first, and its B prevote even before the B proposal; the polka for B
+    // (validators 1, 2, 3) is seen all the same, and validator 0 precommits B.
     const run = started(f4, 0).feed(
       proposal(f4, H, 0, A),
-      { kind: 'proposal', proposal: proposalOf(f4, 1, H, 0, B) }, // the proposer equivocates
+      validity(H, A),
       prevote(f4, 1, H, 0, A),
       prevote(f4, 1, H, 0, B),
       prevote(f4, 2, H, 0, B),
       prevote(f4, 3, H, 0, B),
+      { kind: 'proposal', proposal: proposalOf(f4, 1, H, 0, B) },
+      validity(H, B),
     )
     expect(powerFor(run.state.log.get(0)!.prevotes, toHex(B))).toBe(3)
     expect(run.state.log.get(0)!.prevotes.power).toBe(3)
     expect(run.ofKind('evidence', run.all)).toHaveLength(1)
+    expect(run.broadcasts(run.all)).toEqual([`prevote r0 ${a}`, `precommit r0 ${b}`])
   })
 
   it('rule 16: non-members, other chains and rounds above r + K are dropped', () => {
