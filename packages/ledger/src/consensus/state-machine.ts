@@ -233,8 +233,11 @@ function polkaMessages(state: ConsensusState, round: number, key: string): Conse
 }
 
 /**
- * Rule 14, gossip duty: the messages to re-broadcast periodically. This node's own proposal and
- * votes of the previous and current round; the proposal and prevote quorum behind validValue
+ * Rule 14, gossip duty: the messages to re-broadcast periodically. The proposal and every vote
+ * of the previous and current round that this node holds, its own or relayed (the paper's
+ * gossip property: what one correct validator received, all eventually receive; without it a
+ * precommit that reached only one node before its sender crashed can stall a round for good —
+ * seeds 5484 and 7240, liveness, n = 4); the proposal and prevote quorum behind validValue
  * (what line 28 needs at the receivers) and behind an own re-proposal; and, once decided, the
  * decided proposal with its precommits (line 49 at lagging peers).
  */
@@ -248,9 +251,6 @@ export function gossipMessages(state: ConsensusState): ConsensusMessage[] {
       out.push(m)
     }
   }
-  const polka = (round: number, key: string) => {
-    for (const m of polkaMessages(state, round, key)) push(m)
-  }
   if (state.step === Step.IDLE) return out
   if (state.decision !== null) {
     const log = state.log.get(state.decision.round)!
@@ -261,16 +261,16 @@ export function gossipMessages(state: ConsensusState): ConsensusMessage[] {
   }
   for (const round of [state.round - 1, state.round]) {
     const log = state.log.get(round)
-    if (log === undefined || state.selfIndex < 0) continue
-    const own = ownProposal(state, round)
-    if (own !== undefined) {
-      push({ kind: 'proposal', proposal: own })
-      if (own.validRound >= 0) polka(own.validRound, toHex(own.blockHash))
+    if (log === undefined) continue
+    for (const { proposal } of log.proposals) {
+      push({ kind: 'proposal', proposal })
+      if (proposal.validRound >= 0)
+        for (const m of polkaMessages(state, proposal.validRound, toHex(proposal.blockHash))) push(m)
     }
-    const prevote = log.prevotes.votes.get(state.selfIndex)
-    if (prevote !== undefined) push({ kind: 'vote', vote: prevote })
-    const precommit = log.precommits.votes.get(state.selfIndex)
-    if (precommit !== undefined) push({ kind: 'vote', vote: precommit })
+    for (const set of [log.prevotes, log.precommits]) {
+      for (const tally of set.byValue.values())
+        for (const vote of tally.voters.values()) push({ kind: 'vote', vote })
+    }
   }
   for (const m of validValueProof(state)) push(m)
   return out

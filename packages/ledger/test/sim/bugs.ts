@@ -3,11 +3,17 @@
  * the harness (production code has no bug switch). Each must make the simulator report a
  * violation (consensus.md, "Test the tests").
  */
-import { apply, restoreState } from '../../src/consensus/state-machine.js'
-import type { ConsensusInput, ConsensusState, RoundLog, Transition } from '../../src/consensus/types.js'
+import { apply, gossipMessages, restoreState, validValueProof } from '../../src/consensus/state-machine.js'
+import type {
+  ConsensusInput,
+  ConsensusMessage,
+  ConsensusState,
+  RoundLog,
+  Transition,
+} from '../../src/consensus/types.js'
 import { DuplicateVoteEvidence } from '../../src/consensus/evidence.js'
 import { VoteType } from '../../src/consensus/vote.js'
-import { valueKey } from '../../src/consensus/vote-set.js'
+import { valueKey, votesFor } from '../../src/consensus/vote-set.js'
 
 export type Engine = { readonly apply: typeof apply; readonly restore: typeof restoreState }
 
@@ -138,4 +144,47 @@ function conflictingVoteAsEvidenceOnly(
     state: { ...state, evidenceKeys: new Set(state.evidenceKeys).add(evidenceKey) },
     outputs: [{ kind: 'evidence', evidence: new DuplicateVoteEvidence(first, v) }],
   }
+}
+
+/**
+ * The gossip duty before seeds 5484/7240, message for message and in the same order: a node
+ * re-sent its own proposal (with the proof behind a re-proposal) and votes of the last two
+ * rounds and the proof of its validValue, never the votes of others.
+ */
+export function ownMessagesOnlyGossip(state: ConsensusState): ConsensusMessage[] {
+  if (state.step === 'idle' || state.decision !== null) return gossipMessages(state)
+  const out: ConsensusMessage[] = []
+  const seen = new Set<object>()
+  const push = (m: ConsensusMessage) => {
+    const key = m.kind === 'proposal' ? m.proposal : m.vote
+    if (!seen.has(key)) {
+      seen.add(key)
+      out.push(m)
+    }
+  }
+  const polka = (round: number, key: string) => {
+    const log = state.log.get(round)
+    if (log === undefined) return
+    const entry = log.proposals.find((e) => e.key === key)
+    if (entry !== undefined) push({ kind: 'proposal', proposal: entry.proposal })
+    for (const vote of votesFor(log.prevotes, key)) push({ kind: 'vote', vote })
+  }
+  for (const round of [state.round - 1, state.round]) {
+    const log = state.log.get(round)
+    if (log === undefined || state.selfIndex < 0) continue
+    const own =
+      state.validators!.proposerIndex(state.height, round) === state.selfIndex
+        ? log.proposals[0]?.proposal
+        : undefined
+    if (own !== undefined) {
+      push({ kind: 'proposal', proposal: own })
+      if (own.validRound >= 0) polka(own.validRound, valueKey(own.blockHash))
+    }
+    const prevote = log.prevotes.votes.get(state.selfIndex)
+    if (prevote !== undefined) push({ kind: 'vote', vote: prevote })
+    const precommit = log.precommits.votes.get(state.selfIndex)
+    if (precommit !== undefined) push({ kind: 'vote', vote: precommit })
+  }
+  for (const m of validValueProof(state)) push(m)
+  return out
 }

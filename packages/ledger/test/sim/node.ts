@@ -452,7 +452,7 @@ export class SimNode {
     const fingerprint = `${s.height}/${s.round}/${s.step}`
     if (fingerprint === this.#lastFingerprint) {
       this.world.count('gossip rebroadcasts')
-      for (const message of gossipMessages(s)) {
+      for (const message of this.world.gossip(s)) {
         const block =
           message.kind === 'proposal' ? this.blocks.get(toHex(message.proposal.blockHash)) : undefined
         this.world.broadcast(this, { kind: 'consensus', message, block })

@@ -209,3 +209,71 @@ export const SEED_1919_ORDER = pin({
   targetHeight: Number.MAX_SAFE_INTEGER,
   heightsAfterSync: 16,
 })
+
+/**
+ * Liveness, n = 4, one validator crash-stopped (counted in f). Its round-0 precommit reached one
+ * correct node only, which moved to round 1 on it without precommitting itself; the other two
+ * held two precommits of round 0 and could never reach Q, while gossip re-sent only a node's
+ * own votes: stalled for good. Fix: gossip relays every vote of the last two rounds (the
+ * paper's gossip property). Seed 5484 is the same story at height 4.
+ */
+export const SEED_7240_LOST_RELAY = pin({
+  seed: 7240,
+  mode: 'liveness',
+  n: 4,
+  f: 1,
+  byzantine: [],
+  twinOf: [],
+  dropRate: 0.2676519754808396,
+  dupRate: 0.1486930520273745,
+  delay: {
+    baseMs: 14,
+    jitterMs: 45,
+    tailProb: 0.020662682759575546,
+    tailScaleMs: 470,
+    alpha: 1.9680044757900759,
+  },
+  partitions: [],
+  crashes: [
+    { node: 1, at: 3771, downMs: Infinity, torn: false },
+    { node: 0, at: 5135, downMs: 5828, torn: true },
+    { node: 0, at: 8927, downMs: 1781, torn: false },
+  ],
+  slowValidationProb: 0.01500659640878439,
+  faultEndMs: 9232,
+  gstMs: 9232,
+  syncDelayMs: 40,
+  endMs: 189232,
+  targetHeight: Number.MAX_SAFE_INTEGER,
+  heightsAfterSync: 10,
+})
+
+export const SEED_5484_LOST_RELAY = pin({
+  seed: 5484,
+  mode: 'liveness',
+  n: 4,
+  f: 1,
+  byzantine: [],
+  twinOf: [],
+  dropRate: 0.1693215818144381,
+  dupRate: 0.03339919889112934,
+  delay: {
+    baseMs: 22,
+    jitterMs: 23,
+    tailProb: 0.030168936820700765,
+    tailScaleMs: 129,
+    alpha: 1.8189807681599632,
+  },
+  partitions: [
+    { kind: 'leader', start: 790, end: 1378, outboundOnly: false },
+    { kind: 'leader', start: 5072, end: 5736, outboundOnly: false },
+  ],
+  crashes: [{ node: 2, at: 4786, downMs: Infinity, torn: false }],
+  slowValidationProb: 0.0331554910982959,
+  faultEndMs: 5736,
+  gstMs: 5736,
+  syncDelayMs: 40,
+  endMs: 185736,
+  targetHeight: Number.MAX_SAFE_INTEGER,
+  heightsAfterSync: 10,
+})

@@ -4,12 +4,12 @@
  * monitor. Same seed, same options → same run, event for event.
  */
 import type { SignatureCheck } from '../../src/consensus/certificate.js'
-import { consensusConfig } from '../../src/consensus/state-machine.js'
-import type { ConsensusInput, ConsensusMessage } from '../../src/consensus/types.js'
+import { consensusConfig, gossipMessages } from '../../src/consensus/state-machine.js'
+import type { ConsensusInput, ConsensusMessage, ConsensusState } from '../../src/consensus/types.js'
 import { Vote, voteSigningBytes, VoteType, type VoteFields } from '../../src/consensus/vote.js'
 import type { SignBytes } from '../../src/consensus/signer.js'
 import type { ValidatorSet } from '../../src/validators.js'
-import { engineFor, type Bug, type Engine, type FormerEngine } from './bugs.js'
+import { engineFor, ownMessagesOnlyGossip, type Bug, type Engine, type FormerEngine } from './bugs.js'
 import { CHAIN_LIMITS, TxSchedule } from './chain.js'
 import { EventQueue } from './event-queue.js'
 import { Monitor, type Violation } from './invariants.js'
@@ -39,6 +39,8 @@ export type SimOptions = {
    * regression test of seed 42 catches its absence.
    */
   readonly walProof?: boolean
+  /** Gossip only own messages, as before seeds 5484/7240 (regression tests only). */
+  readonly ownMessagesOnlyGossip?: boolean
 }
 
 export type SimResult = {
@@ -98,6 +100,7 @@ export class World {
 
   readonly trace: ((line: string) => void) | undefined
   readonly walProof: boolean
+  gossip: (state: ConsensusState) => ConsensusMessage[] = gossipMessages
 
   constructor(
     scenario: Scenario,
@@ -203,7 +206,11 @@ export class World {
     return this.now < this.#adversaryFrom + a.durationMs
   }
 
-  #adversaryDrops(from: SimNode, to: number, packet: Packet): boolean {
+  /**
+   * By signer, not by link: a network adversary drops these messages wherever they travel, also
+   * when relayed by gossip or catch-up.
+   */
+  #adversaryDrops(_from: SimNode, to: number, packet: Packet): boolean {
     const a = this.scenario.adversary
     if (a === null || packet.kind !== 'consensus') return false
     const m = packet.message
@@ -213,8 +220,11 @@ export class World {
       a.starveNextProposer &&
       this.nodes[to]!.validator === this.validators.proposerIndex(a.height, a.round + 1)
     if (m.kind === 'proposal') return toNextProposer
-    if (m.vote.type === VoteType.PREVOTE) return toNextProposer && a.hidden.includes(from.id)
-    return a.hidden.includes(from.id) && !a.hidden.includes(to)
+    const fromHidden = a.hidden.some(
+      (id) => this.nodes[id]!.validator === this.validators.indexOf(m.vote.validator),
+    )
+    if (m.vote.type === VoteType.PREVOTE) return toNextProposer && fromHidden
+    return fromHidden && !a.hidden.includes(to)
   }
 
   /** Called after a node sent a signed message: the adversary's correlated crashes. */
@@ -414,6 +424,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     options.trace,
     options.walProof ?? true,
   )
+  if (options.ownMessagesOnlyGossip === true) world.gossip = ownMessagesOnlyGossip
   try {
     await world.run()
     if (scenario.mode === 'liveness' && world.monitor.violations.length === 0) checkLiveness(world)

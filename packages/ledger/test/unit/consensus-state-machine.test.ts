@@ -51,6 +51,7 @@ x rule 16   an equivocator's conflicting vote counts for its own value, in any o
 x rule 16   ... bounded: junk values cannot crowd out a vote for nil or a proposed value
 x rule 16   votes from non-members, other chains, rounds above r + K are dropped
 x rule 14   next-height messages are buffered with a per-sender bound; older heights dropped
+x rule 14   gossipMessages relays others' votes of the last two rounds (the paper's gossip property)
 x rule 14   gossipMessages: own votes, and the proposal + prevote quorum behind validValue
 
 RestoreSuite (rule 15)
@@ -647,6 +648,22 @@ describe('LogAndEvidenceSuite', () => {
     expect(run.state.buffered).toHaveLength(4 * 11) // per-sender quota: 4 × (K + 1)
     run.feed(prevote(f4, 2, 6, 0, A), prevote(f4, 2, 6, 11, A)) // round 11 > K: dropped
     expect(run.state.buffered).toHaveLength(4 * 11 + 1)
+  })
+
+  it('rule 14: gossipMessages relays the votes of others of the last two rounds', () => {
+    // Validator 0 went to round 1 on three nil precommits of round 0 (its own never sent):
+    // the others need exactly those precommits, including one whose sender may be gone.
+    const run = started(f4, 0).feed(
+      precommit(f4, 1, H, 0, null),
+      precommit(f4, 2, H, 0, null),
+      precommit(f4, 3, H, 0, null),
+      { kind: 'timeout', step: 'precommit', height: H, round: 0 },
+    )
+    expect(run.state.round).toBe(1)
+    const relayed = gossipMessages(run.state).flatMap((m) =>
+      m.kind === 'vote' ? [f4.set.indexOf(m.vote.validator)] : [],
+    )
+    expect(relayed.sort()).toEqual([1, 2, 3])
   })
 
   it('rule 14: gossipMessages lists own votes and the proof behind validValue', () => {
