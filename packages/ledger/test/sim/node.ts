@@ -19,12 +19,7 @@ import {
   type SignedStep,
 } from '../../src/consensus/signer.js'
 import { readSnapshot, snapshotEncodable } from '../../src/consensus/snapshot.js'
-import {
-  gossipMessages,
-  initialState,
-  snapshotOf,
-  validValueProof,
-} from '../../src/consensus/state-machine.js'
+import { initialState, snapshotOf, validValueProof } from '../../src/consensus/state-machine.js'
 import type {
   ConsensusConfig,
   ConsensusInput,
