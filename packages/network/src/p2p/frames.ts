@@ -1,0 +1,71 @@
+/**
+ * Length-prefixed frames (unsigned varint length, then the bytes) on libp2p streams, with a
+ * per-protocol size limit. A frame over the limit is refused before its bytes are buffered;
+ * every failure becomes a coded `P2pError`.
+ */
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Stream } from '@libp2p/interface'
+import { decode, isGovchainError, type Encodable, encode } from '@govchain/ledger'
+import { P2pError, P2pErrorCode } from '../errors.js'
+
+export type FrameStream = {
+  /** Next frame's bytes; throws P2P_FRAME_TOO_LARGE, P2P_MALFORMED_FRAME or P2P_TIMEOUT. */
+  read(signal?: AbortSignal): Promise<Uint8Array>
+  /** Next frame strictly decoded as canonical CBOR. */
+  readValue(what: string, signal?: AbortSignal): Promise<unknown>
+  write(bytes: Uint8Array, signal?: AbortSignal): Promise<void>
+  writeValue(value: Encodable, signal?: AbortSignal): Promise<void>
+  readonly stream: Stream
+}
+
+export function frameStream(stream: Stream, maxFrameBytes: number): FrameStream {
+  const lp: LengthPrefixedStream<Stream> = lpStream(stream, {
+    maxDataLength: maxFrameBytes,
+    maxBufferSize: maxFrameBytes + 16,
+  })
+  const read = async (signal?: AbortSignal): Promise<Uint8Array> => {
+    try {
+      return (await lp.read(signal === undefined ? {} : { signal })).subarray()
+    } catch (e) {
+      throw asFrameError(e, maxFrameBytes)
+    }
+  }
+  return {
+    stream,
+    read,
+    readValue: async (what, signal) => decode(await read(signal), maxFrameBytes, what),
+    write: async (bytes, signal) => {
+      if (bytes.length > maxFrameBytes) {
+        throw new P2pError(
+          P2pErrorCode.FRAME_TOO_LARGE,
+          `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`,
+        )
+      }
+      await lp.write(bytes, signal === undefined ? {} : { signal })
+    },
+    writeValue: async (value, signal) => {
+      const bytes = encode(value)
+      if (bytes.length > maxFrameBytes) {
+        throw new P2pError(
+          P2pErrorCode.FRAME_TOO_LARGE,
+          `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`,
+        )
+      }
+      await lp.write(bytes, signal === undefined ? {} : { signal })
+    },
+  }
+}
+
+/** Maps libp2p's stream and length errors to coded errors. */
+export function asFrameError(e: unknown, maxFrameBytes: number): P2pError {
+  if (e instanceof P2pError) return e
+  if (isGovchainError(e)) return new P2pError(P2pErrorCode.MALFORMED_FRAME, e.message, { cause: e.code })
+  const name = (e as { name?: string })?.name ?? ''
+  const message = (e as Error)?.message ?? String(e)
+  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError')
+    return new P2pError(P2pErrorCode.FRAME_TOO_LARGE, `frame exceeds ${maxFrameBytes} bytes`)
+  if (name === 'InvalidMessageLengthError')
+    return new P2pError(P2pErrorCode.MALFORMED_FRAME, 'bad frame length')
+  if (name === 'AbortError' || name === 'TimeoutError') return new P2pError(P2pErrorCode.TIMEOUT, message)
+  return new P2pError(P2pErrorCode.MALFORMED_FRAME, `stream failed: ${message}`)
+}
