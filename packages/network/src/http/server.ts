@@ -26,6 +26,8 @@ export async function createHttpServer(
     },
     return503OnClosing: true,
   })
+  // JSON only: a text/plain body is refused with 415 instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain')
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown'
     backend.metrics.httpRequests.inc({ route, status: String(reply.statusCode) })
@@ -38,11 +40,9 @@ export async function createHttpServer(
     void reply.code(status).send(body)
   })
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send({
-        error: { code: ApiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.slice(0, 100)}` },
-      })
+    void reply.code(404).send({
+      error: { code: ApiErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.url.slice(0, 100)}` },
+    })
   })
   registerRoutes(app, backend, opts)
   await app.ready()
