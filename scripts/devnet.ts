@@ -64,9 +64,10 @@ let stopping = false
 
 function startNode(i: number): Promise<void> {
   const n = net.nodes[i]!
-  const { command, args } = nodeCommand(n.home)
+  const { command, args, env } = nodeCommand(n.home)
   const err = openSync(join(n.home, 'stderr.log'), 'a')
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', err] })
+  // The IPC channel lets a node stop itself if this launcher dies (even by kill -9).
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', err, 'ipc'] })
   children.set(n.name, child)
   n.pid = child.pid ?? null
   return new Promise((resolveStarted, reject) => {
@@ -111,6 +112,11 @@ async function stopAll(signal: string): Promise<void> {
 }
 process.on('SIGINT', () => void stopAll('SIGINT'))
 process.on('SIGTERM', () => void stopAll('SIGTERM'))
+// Wrappers (pnpm, npm) do not forward SIGTERM: if ours goes away, stop as if told to.
+const parent = process.ppid
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll('parent exited')
+}, 500).unref()
 
 try {
   await Promise.all(net.nodes.map((_, i) => startNode(i)))

@@ -71,9 +71,9 @@ export class Cluster {
   /** Starts node i and resolves once it prints its `started` line. */
   startNode(i: number): Promise<void> {
     const n = this.network.nodes[i]!
-    const { command, args } = nodeCommand(n.home)
+    const { command, args, env } = nodeCommand(n.home)
     const err = openSync(join(n.home, 'stderr.log'), 'a')
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', err] })
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', err, 'ipc'] })
     closeSync(err)
     this.procs.set(i, child)
     return new Promise((resolve, reject) => {

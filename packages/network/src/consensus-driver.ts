@@ -56,6 +56,7 @@ import type { Mempool } from './mempool.js'
 import type { NodeMetrics } from './metrics.js'
 import { ACCEPT, ignore, reject, type Gossip, type Verdict } from './p2p/gossip.js'
 import { Penalty } from './p2p/peer-scores.js'
+import type { PriorityGate } from './priority-gate.js'
 import type { Wal } from './wal.js'
 
 /** Time and timers, injected so tests and simulations control them. */
@@ -85,6 +86,8 @@ export type ConsensusDriverOptions = {
   readonly maxBlockTxs: number
   readonly clock: Clock
   readonly commitLane: Mutex
+  /** Block work runs through it, ahead of transaction admission. */
+  readonly gate: PriorityGate
   /** After a block committed by consensus (inside the commit lane): events, mempool, gater. */
   readonly onCommitted: (block: Block, certificate: CommitCertificate) => Promise<void>
   /** A message from a height beyond the next one: we are behind. */
@@ -319,21 +322,28 @@ export class ConsensusDriver {
   async #build(height: number, round: number): Promise<void> {
     const { chain, mempool, validatorKey } = this.#o
     if (validatorKey === null || chain.height + 1 !== height) return
+    const started = performance.now()
     try {
       const candidates = mempool.reap(
         this.#o.maxBlockTxs,
         Math.max(1024, chain.params.maxBlockBytes - 512 * 1024),
       )
-      const { executed, rejected } = await chain.buildBlock({
-        candidates,
-        proposer: validatorKey.publicKey,
-        round,
-        timeMs: this.#o.clock.now(),
-        evidence: [...this.#evidence.values()].slice(0, chain.params.maxBlockEvidence),
-      })
+      const { executed, rejected } = await this.#o.gate.run(() =>
+        chain.buildBlock({
+          candidates,
+          proposer: validatorKey.publicKey,
+          round,
+          timeMs: this.#o.clock.now(),
+          evidence: [...this.#evidence.values()].slice(0, chain.params.maxBlockEvidence),
+        }),
+      )
       // A nonce gap is not the transaction's fault (an earlier one may still arrive): keep it.
       for (const r of rejected) if (r.error.code !== 'TX_BAD_NONCE') mempool.drop(r.tx.hashHex(), r.error)
       const block = executed.block
+      this.#log.debug(
+        { height, round, txs: block.txs.length, ms: Math.round(performance.now() - started) },
+        'built block',
+      )
       this.#blocks.set(block.hashHex(), block)
       this.#input({ kind: 'proposal-value', height, round, blockHash: block.hash() })
     } catch (e) {
@@ -351,8 +361,20 @@ export class ConsensusDriver {
     }
     if (block === undefined || chain.height + 1 !== height) return
     let valid = true
+    const started = performance.now()
     try {
-      await chain.validateBlock(block, { nowMs: this.#o.clock.now(), round })
+      const phases: Record<string, number> = {}
+      await this.#o.gate.run(() =>
+        chain.validateBlock(block, {
+          nowMs: this.#o.clock.now(),
+          round,
+          onPhase: (phase, ms) => (phases[phase] = Math.round(ms)),
+        }),
+      )
+      this.#log.debug(
+        { height, round, txs: block.txs.length, ms: Math.round(performance.now() - started), phases },
+        'validated block',
+      )
     } catch (e) {
       valid = false
       this.#log.info(
@@ -366,23 +388,25 @@ export class ConsensusDriver {
   async #commit(height: number, blockHash: Uint8Array, certificate: CommitCertificate): Promise<void> {
     const { chain } = this.#o
     const block = this.#blocks.get(toHex(blockHash))
-    await this.#o.commitLane.run(async () => {
-      if (chain.height >= height) return // sync got there first
-      if (block === undefined)
-        throw new ConsensusDriverError(
-          ConsensusDriverErrorCode.UNKNOWN_BLOCK,
-          `decided block ${toHex(blockHash)} is not known`,
+    await this.#o.commitLane.run(() =>
+      this.#o.gate.run(async () => {
+        if (chain.height >= height) return // sync got there first
+        if (block === undefined)
+          throw new ConsensusDriverError(
+            ConsensusDriverErrorCode.UNKNOWN_BLOCK,
+            `decided block ${toHex(blockHash)} is not known`,
+          )
+        const started = performance.now()
+        const executed = chain.executedBlock(blockHash) ?? (await chain.validateBlock(block))
+        await chain.commitBlock(executed, certificate)
+        this.#o.metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
+        await this.#o.onCommitted(block, certificate)
+        this.#log.info(
+          { height, round: certificate.round, txs: block.txs.length, hash: block.hashHex() },
+          'committed block',
         )
-      const started = performance.now()
-      const executed = chain.executedBlock(blockHash) ?? (await chain.validateBlock(block))
-      await chain.commitBlock(executed, certificate)
-      this.#o.metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
-      await this.#o.onCommitted(block, certificate)
-      this.#log.info(
-        { height, round: certificate.round, txs: block.txs.length, hash: block.hashHex() },
-        'committed block',
-      )
-    })
+      }),
+    )
     for (const ev of block?.evidence ?? []) this.#evidence.delete(toHex(ev.hash()))
     this.#scheduleNextHeight(block?.txs.length ?? 0)
   }

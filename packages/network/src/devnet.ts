@@ -206,7 +206,13 @@ export function writeNetworkJson(dir: string, network: NetworkJson): void {
 }
 
 /** The command that runs one node process (`govchain node start --home DIR` through tsx). */
-export function nodeCommand(home: string): { command: string; args: string[] } {
+export function nodeCommand(home: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const entry = fileURLToPath(new URL('./bin/node.ts', import.meta.url))
-  return { command: process.execPath, args: ['--import', 'tsx', entry, 'node', 'start', '--home', home] }
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', entry, 'node', 'start', '--home', home],
+    // Synced writes (WAL, block commits) each hold a libuv thread for a whole fsync; with the
+    // default 4 threads, state reads and signature checks queue behind them.
+    env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+  }
 }

@@ -32,3 +32,4 @@ export {
   type HostOptions,
 } from './p2p/host.js'
 export * from './devnet.js'
+export * from './priority-gate.js'

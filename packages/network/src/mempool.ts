@@ -36,6 +36,8 @@ export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = Object.freeze({
 
 /** The part of the chain the mempool needs (the real `Chain` provides it). */
 export type MempoolChain = {
+  /** Resolves when admission may proceed (block work first); optional. */
+  idle?(): Promise<void>
   checkTx(tx: Transaction, opts: { allowFutureNonce?: boolean }): Promise<void>
   nonceOf(sender: Uint8Array): Promise<number>
   isCommitted(txHash: Uint8Array): Promise<boolean>
@@ -68,6 +70,8 @@ export class Mempool {
   readonly #now: () => number
   #bytes = 0
   #seq = 0
+  #rechecking: Promise<void> | undefined
+  #recheckAgain = false
 
   constructor(
     chain: MempoolChain,
@@ -107,6 +111,7 @@ export class Mempool {
     if (this.#byHash.has(hash))
       throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
     this.#checkCapacity(tx)
+    await this.#chain.idle?.()
     if (await this.#chain.isCommitted(tx.hash()))
       throw new MempoolError(MempoolErrorCode.ALREADY_COMMITTED, `transaction ${hash} is already committed`)
     await this.#chain.checkTx(tx, { allowFutureNonce: true })
@@ -191,25 +196,51 @@ export class Mempool {
     return out
   }
 
-  /** After a commit: drop committed transactions, then re-check the rest against the new state. */
-  async update(committed: readonly Transaction[]): Promise<void> {
-    const touched = new Set<string>()
+  /**
+   * After a commit, synchronously: drop the committed transactions and advance their senders'
+   * next nonce, so that `reap` is right at once. The re-check against the new state
+   * (`recheck`) runs in the background, off the consensus path.
+   */
+  removeCommitted(committed: readonly Transaction[]): void {
     for (const tx of committed) {
-      const sender = toHex(tx.sender)
-      touched.add(sender)
       this.#remove(tx.hashHex())
+      const queue = this.#bySender.get(toHex(tx.sender))
+      if (queue !== undefined && queue.nextNonce <= tx.nonce) queue.nextNonce = tx.nonce + 1
     }
-    for (const sender of touched) {
-      const queue = this.#bySender.get(sender)
-      if (queue === undefined) continue
+  }
+
+  /**
+   * Re-checks every pending transaction against the committed state (nonce, expiry, the
+   * application's rules); failures leave the pool as `rejected`. Calls made while one runs are
+   * folded into one more pass.
+   */
+  recheck(): Promise<void> {
+    if (this.#rechecking !== undefined) {
+      this.#recheckAgain = true
+      return this.#rechecking
+    }
+    this.#rechecking = (async () => {
+      do {
+        this.#recheckAgain = false
+        await this.#recheckOnce()
+      } while (this.#recheckAgain)
+    })().finally(() => {
+      this.#rechecking = undefined
+    })
+    return this.#rechecking
+  }
+
+  async #recheckOnce(): Promise<void> {
+    for (const [sender, queue] of [...this.#bySender]) {
       const first = queue.txs.values().next().value
-      if (first === undefined) {
-        this.#bySender.delete(sender)
-        continue
-      }
-      queue.nextNonce = await this.#chain.nonceOf(first.tx.sender)
+      if (first === undefined) continue
+      const committedNonce = await this.#chain.nonceOf(first.tx.sender)
+      const q = this.#bySender.get(sender)
+      if (q !== undefined && q.nextNonce < committedNonce) q.nextNonce = committedNonce
     }
     for (const entry of [...this.#byHash.values()]) {
+      if (!this.#byHash.has(entry.hash)) continue
+      await this.#chain.idle?.()
       try {
         const queue = this.#bySender.get(toHex(entry.tx.sender))
         if (queue !== undefined && entry.tx.nonce < queue.nextNonce)
@@ -224,6 +255,12 @@ export class Mempool {
         )
       }
     }
+  }
+
+  /** removeCommitted, then the re-check (awaited): for tests and callers off the hot path. */
+  async update(committed: readonly Transaction[]): Promise<void> {
+    this.removeCommitted(committed)
+    await this.recheck()
   }
 
   /** Records a rejection (for status queries) and tells the listener. */

@@ -34,6 +34,7 @@ import { createHttpServer } from './http/server.js'
 import type { ApiBackend, StatusJson, TxStatusJson } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
+import { PriorityGate } from './priority-gate.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { ACCEPT, Gossip, ignore, maxProposalMessageBytes, reject, type Verdict } from './p2p/gossip.js'
 import { createHost, MemberDialer, nodePrivateKey, parsePeerAddress, type Host } from './p2p/host.js'
@@ -63,6 +64,7 @@ export class GovchainNode implements ApiBackend {
   readonly #modules: NodeModules
   readonly #controller = new AbortController()
   readonly #commitLane = new Mutex()
+  readonly #gate = new PriorityGate()
   #store: KvStore | undefined
   #chain: Chain | undefined
   #mempool: Mempool | undefined
@@ -149,6 +151,7 @@ export class GovchainNode implements ApiBackend {
 
     this.#mempool = new Mempool(
       {
+        idle: () => this.#gate.idle(),
         checkTx: (tx, o) => chain.checkTx(tx, o),
         nonceOf: (s) => chain.nonceOf(s),
         isCommitted: async (h) => (await chain.blocks.getTxLocation(h)) !== undefined,
@@ -213,6 +216,7 @@ export class GovchainNode implements ApiBackend {
       gater,
       scores,
       commitLane: this.#commitLane,
+      gate: this.#gate,
       onApplied: async (block, cert) => {
         await this.#afterCommit(block, cert, 'sync')
         this.#driver?.onExternalCommit()
@@ -232,6 +236,7 @@ export class GovchainNode implements ApiBackend {
       maxBlockTxs: config.limits.maxBlockTxs,
       clock: this.#opts.clock ?? systemClock,
       commitLane: this.#commitLane,
+      gate: this.#gate,
       onCommitted: (block, cert) => this.#afterCommit(block, cert, 'consensus'),
       requestSync: () => this.#syncer?.trigger(),
       logger: log,
@@ -340,7 +345,11 @@ export class GovchainNode implements ApiBackend {
     })
     const removed = this.#gater?.setMembers(chain.members) ?? []
     for (const peer of removed) void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
-    await mempool.update(block.txs)
+    mempool.removeCommitted(block.txs)
+    // The re-check reads state per pending transaction: never on the consensus path.
+    void mempool
+      .recheck()
+      .catch((e: Error) => this.logger.warn({ err: e.message }, 'mempool re-check failed'))
     this.metrics.mempoolSize.set(mempool.size)
     this.metrics.mempoolBytes.set(mempool.bytes)
   }

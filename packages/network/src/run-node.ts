@@ -22,6 +22,8 @@ export async function runNode(home: string, app: Application): Promise<GovchainN
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+  // Started by a launcher with an IPC channel (devnet): stop when the launcher goes away.
+  if (process.send !== undefined) process.on('disconnect', () => shutdown('launcher exited'))
   try {
     await node.start()
   } catch (e) {

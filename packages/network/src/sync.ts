@@ -12,6 +12,7 @@ import { isGovchainError, type Block, type Chain, type CommitCertificate, type M
 import { P2pErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import type { NodeMetrics } from './metrics.js'
+import type { PriorityGate } from './priority-gate.js'
 import type { Host } from './p2p/host.js'
 import type { MemberGater } from './p2p/member-gater.js'
 import { Penalty, type PeerScores } from './p2p/peer-scores.js'
@@ -23,6 +24,8 @@ export type BlockSyncerOptions = {
   readonly scores: PeerScores
   /** Serialises commits from sync and from consensus. */
   readonly commitLane: Mutex
+  /** Block work runs through it, ahead of transaction admission. */
+  readonly gate?: PriorityGate
   /** Called after each block committed by sync (inside the commit lane). */
   readonly onApplied: (block: Block, certificate: CommitCertificate) => Promise<void>
   readonly logger: Logger
@@ -139,7 +142,9 @@ export class BlockSyncer {
           const applied = await this.#o.commitLane.run(async () => {
             if (block.height !== chain.height + 1) return false // consensus got there first
             const started = performance.now()
-            await chain.applyCertifiedBlock(block, certificate)
+            const gate = this.#o.gate
+            if (gate) await gate.run(() => chain.applyCertifiedBlock(block, certificate))
+            else await chain.applyCertifiedBlock(block, certificate)
             this.#o.metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
             await this.#o.onApplied(block, certificate)
             return true
