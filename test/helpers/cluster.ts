@@ -197,6 +197,29 @@ export class Cluster {
     return { status: r.status, body: await r.json() }
   }
 
+  /**
+   * Follows node i's `block` events over SSE; calls `onBlock` for each. Returns a stop function.
+   */
+  followBlocks(i: number, onBlock: (b: { height: number; hash: string; txs: string[] }) => void): () => void {
+    const controller = new AbortController()
+    void (async () => {
+      const r = await fetch(`${this.api(i)}/v1/events?types=block`, { signal: controller.signal })
+      const decoder = new TextDecoder()
+      let buf = ''
+      for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true })
+        let end
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const event = buf.slice(0, end)
+          buf = buf.slice(end + 2)
+          const data = event.split('\n').find((l) => l.startsWith('data: '))
+          if (event.includes('event: block') && data !== undefined) onBlock(JSON.parse(data.slice(6)))
+        }
+      }
+    })().catch(() => {})
+    return () => controller.abort()
+  }
+
   /** Block hash and state root per height 1..upTo on node i. */
   async chainOf(i: number, upTo: number): Promise<string[]> {
     const out: string[] = []

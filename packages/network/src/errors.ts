@@ -31,6 +31,8 @@ export const P2pErrorCode = {
   NOT_MEMBER: 'P2P_NOT_MEMBER',
   BAD_RESPONSE: 'P2P_BAD_RESPONSE',
   TIMEOUT: 'P2P_TIMEOUT',
+  /** The stream was reset, aborted or ended early: not evidence of misbehaviour. */
+  STREAM_CLOSED: 'P2P_STREAM_CLOSED',
   UNKNOWN_VALIDATOR: 'P2P_UNKNOWN_VALIDATOR',
   BAD_SIGNATURE: 'P2P_BAD_SIGNATURE',
   WRONG_HEIGHT: 'P2P_WRONG_HEIGHT',

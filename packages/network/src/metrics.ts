@@ -87,6 +87,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ['code'] as const,
       registers,
     }),
+    peersRefused: new Counter({
+      name: 'govchain_p2p_refused_total',
+      help: 'Connections and dials refused by the member gater (not a member, or banned)',
+      registers,
+    }),
     peerDisconnects: new Counter({
       name: 'govchain_p2p_penalty_disconnects_total',
       help: 'Peers disconnected for misbehaviour',

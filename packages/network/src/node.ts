@@ -170,7 +170,14 @@ export class GovchainNode implements ApiBackend {
       log.warn({ peer, reason }, 'disconnecting misbehaving peer')
       void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
     })
-    const gater = new MemberGater(this.#peerId, (p) => scores.isBanned(p))
+    const gater = new MemberGater(
+      this.#peerId,
+      (p) => scores.isBanned(p),
+      (p) => {
+        this.metrics.peersRefused.inc()
+        log.debug({ peer: p }, 'refused a peer that is not a member')
+      },
+    )
     gater.setMembers(chain.members)
     this.#gater = gater
     const maxGossip = maxProposalMessageBytes(genesis.params)
@@ -188,6 +195,7 @@ export class GovchainNode implements ApiBackend {
         source: {
           height: () => chain.height,
           headHash: () => chain.head.hash,
+          candidateBlock: (hash) => this.#driver?.candidateBlock(hash)?.serialize(),
           blockWithCertificate: async (h) => {
             const [b, c] = await Promise.all([chain.blocks.getBlockBytes(h), chain.blocks.getCertificate(h)])
             return b === undefined || c === undefined ? undefined : [b, c.serialize()]
@@ -239,6 +247,7 @@ export class GovchainNode implements ApiBackend {
       gate: this.#gate,
       onCommitted: (block, cert) => this.#afterCommit(block, cert, 'consensus'),
       requestSync: () => this.#syncer?.trigger(),
+      fetchBlock: (hash) => this.#fetchCandidate(hash),
       logger: log,
       metrics: this.metrics,
     })
@@ -352,6 +361,29 @@ export class GovchainNode implements ApiBackend {
       .catch((e: Error) => this.logger.warn({ err: e.message }, 'mempool re-check failed'))
     this.metrics.mempoolSize.set(mempool.size)
     this.metrics.mempoolBytes.set(mempool.bytes)
+  }
+
+  /** Asks member peers, one after the other, for a proposed block we do not hold. */
+  async #fetchCandidate(hash: Uint8Array): Promise<Block | undefined> {
+    const host = this.#host
+    const gater = this.#gater
+    if (host === undefined || gater === undefined) return undefined
+    const peers = [...new Set(host.getConnections().map((c) => c.remotePeer.toString()))].filter((p) =>
+      gater.allows(p),
+    )
+    for (const peer of peers) {
+      try {
+        const block = await host.services.sync.candidate(
+          peerIdFromString(peer),
+          hash,
+          AbortSignal.timeout(2000),
+        )
+        if (block !== undefined) return block
+      } catch (e) {
+        this.logger.debug({ peer, err: (e as Error).message }, 'candidate request failed')
+      }
+    }
+    return undefined
   }
 
   async #onGossipTx(tx: Transaction, _from: string): Promise<Verdict> {

@@ -166,7 +166,7 @@ export class BlockSyncer {
 
   #penalise(peer: string, e: unknown, points: number = Penalty.invalid): void {
     const code = isGovchainError(e) ? e.code : P2pErrorCode.BAD_RESPONSE
-    if (code === P2pErrorCode.TIMEOUT) return
+    if (code === P2pErrorCode.TIMEOUT || code === P2pErrorCode.STREAM_CLOSED) return
     this.#o.metrics?.peerPenalties.inc({ code })
     this.#o.scores.penalise(peer, points, code)
   }

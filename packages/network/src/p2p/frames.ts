@@ -56,7 +56,18 @@ export function frameStream(stream: Stream, maxFrameBytes: number): FrameStream 
   }
 }
 
-/** Maps libp2p's stream and length errors to coded errors. */
+/** Codes that prove the peer sent bad data (and cost it a penalty). */
+export const MISBEHAVIOUR_CODES: ReadonlySet<string> = new Set([
+  P2pErrorCode.FRAME_TOO_LARGE,
+  P2pErrorCode.MALFORMED_FRAME,
+  P2pErrorCode.WRONG_CHAIN,
+])
+
+/**
+ * Maps libp2p's stream and length errors to coded errors. Only what the peer demonstrably sent
+ * (an over-long length prefix, bytes that do not decode) is MALFORMED / TOO_LARGE; a reset,
+ * abort or early end of stream is STREAM_CLOSED — a slow or restarting honest node causes those.
+ */
 export function asFrameError(e: unknown, maxFrameBytes: number): P2pError {
   if (e instanceof P2pError) return e
   if (isGovchainError(e)) return new P2pError(P2pErrorCode.MALFORMED_FRAME, e.message, { cause: e.code })
@@ -67,5 +78,5 @@ export function asFrameError(e: unknown, maxFrameBytes: number): P2pError {
   if (name === 'InvalidMessageLengthError')
     return new P2pError(P2pErrorCode.MALFORMED_FRAME, 'bad frame length')
   if (name === 'AbortError' || name === 'TimeoutError') return new P2pError(P2pErrorCode.TIMEOUT, message)
-  return new P2pError(P2pErrorCode.MALFORMED_FRAME, `stream failed: ${message}`)
+  return new P2pError(P2pErrorCode.STREAM_CLOSED, `stream ended: ${message}`)
 }

@@ -14,9 +14,16 @@ export class MemberGater {
   /** Counts refusals (metrics, tests). */
   refused = 0
 
-  constructor(self: string, isBanned: (peerId: string) => boolean = () => false) {
+  readonly #onRefused: (peerId: string) => void
+
+  constructor(
+    self: string,
+    isBanned: (peerId: string) => boolean = () => false,
+    onRefused: (peerId: string) => void = () => {},
+  ) {
     this.#self = self
     this.#isBanned = isBanned
+    this.#onRefused = onRefused
   }
 
   /** Replaces the allow-list; returns the peer ids that were removed. */
@@ -44,6 +51,7 @@ export class MemberGater {
     const id = peerId.toString()
     if (this.allows(id)) return false
     this.refused++
+    this.#onRefused(id)
     return true
   }
 

@@ -3,9 +3,12 @@
  * service: `syncProtocol(init) → (components) → SyncProtocol` with `start/stop`.
  *
  * One request per stream, as length-prefixed frames of canonical CBOR:
- *   request  ["govchain/sync-req", 1, chainId, kind, from, count]   kind 0 = status, 1 = blocks
+ *   request  ["govchain/sync-req", 1, chainId, kind, from, count, hash | null]
+ *            kind 0 = status, 1 = blocks, 2 = candidate (a proposed block of the height in
+ *            progress, by hash: for a node that has a proposal's value but lost its block)
  *   status   → [height, headHash]
  *   blocks   → [n], then n frames [blockBytes, certificateBytes] for heights from … from+n−1
+ *   candidate → [blockBytes | null]
  * Requests are rate limited per peer; a malformed or wrong-chain request costs the peer a
  * penalty. The client checks the shape of what it receives; `BlockSyncer` checks the content.
  */
@@ -19,6 +22,7 @@ import {
   readBytes,
   readEnvelope,
   readIdent,
+  readOptional,
   readTuple,
   readUint,
   readVarBytes,
@@ -31,13 +35,13 @@ import {
 import { P2pError, P2pErrorCode } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../metrics.js'
-import { asFrameError, frameStream } from './frames.js'
+import { asFrameError, frameStream, MISBEHAVIOUR_CODES } from './frames.js'
 import { Penalty, type PeerScores } from './peer-scores.js'
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
 
 export const SYNC_REQUEST_DOMAIN = 'govchain/sync-req'
 export const SYNC_VERSION = 1
-export const SyncRequestKind = { STATUS: 0, BLOCKS: 1 } as const
+export const SyncRequestKind = { STATUS: 0, BLOCKS: 1, CANDIDATE: 2 } as const
 /** Requests are tiny: anything bigger is refused before it is buffered. */
 export const MAX_SYNC_REQUEST_BYTES = 256
 
@@ -51,6 +55,8 @@ export type SyncSource = {
   headHash(): Uint8Array
   /** Canonical block bytes and certificate bytes of a committed height. */
   blockWithCertificate(height: number): Promise<[Uint8Array, Uint8Array] | undefined>
+  /** A proposed (not yet committed) block this node holds, by hash. */
+  candidateBlock?(hash: Uint8Array): Uint8Array | undefined
 }
 
 export type SyncProtocolInit = {
@@ -141,12 +147,13 @@ export class SyncProtocol {
     let kind: number
     let from: number
     let count: number
+    let hash: Uint8Array | null
     try {
       const f = readEnvelope(
         await request.readValue('sync request', signal),
         SYNC_REQUEST_DOMAIN,
         SYNC_VERSION,
-        4,
+        5,
       )
       const chainId = readIdent(f[0], 'sync.chainId', MAX_IDENT_LENGTH)
       if (chainId !== this.#init.chainId)
@@ -154,14 +161,21 @@ export class SyncProtocol {
       kind = readUint(f[1], 'sync.kind')
       from = readUint(f[2], 'sync.from')
       count = readUint(f[3], 'sync.count')
-      if (kind !== SyncRequestKind.STATUS && kind !== SyncRequestKind.BLOCKS)
+      hash = readOptional(f[4], (v) => readBytes(v, 'sync.hash', HASH_LENGTH))
+      if (kind === SyncRequestKind.CANDIDATE && hash === null)
+        throw new P2pError(P2pErrorCode.MALFORMED_FRAME, 'a candidate request needs a hash')
+      if (
+        kind !== SyncRequestKind.STATUS &&
+        kind !== SyncRequestKind.BLOCKS &&
+        kind !== SyncRequestKind.CANDIDATE
+      )
         throw new P2pError(P2pErrorCode.MALFORMED_FRAME, `unknown sync request kind ${kind}`)
       if (kind === SyncRequestKind.BLOCKS && (from < 1 || count < 1 || count > this.maxBlocksPerRequest))
         throw new P2pError(P2pErrorCode.MALFORMED_FRAME, `bad block range ${from} + ${count}`)
     } catch (e) {
       const err = asFrameError(e, MAX_SYNC_REQUEST_BYTES)
       served('any', err.code)
-      if (err.code !== P2pErrorCode.TIMEOUT) this.#penalise(peer, Penalty.severe, err.code)
+      if (MISBEHAVIOUR_CODES.has(err.code)) this.#penalise(peer, Penalty.severe, err.code)
       this.#log.debug({ peer, code: err.code, err: err.message }, 'bad sync request')
       stream.abort(err)
       return
@@ -171,6 +185,9 @@ export class SyncProtocol {
       if (kind === SyncRequestKind.STATUS) {
         await response.writeValue([this.#init.source.height(), this.#init.source.headHash()], signal)
         served('status', 'ok')
+      } else if (kind === SyncRequestKind.CANDIDATE) {
+        await response.writeValue([this.#init.source.candidateBlock?.(hash!) ?? null], signal)
+        served('candidate', 'ok')
       } else {
         const last = Math.min(from + count - 1, this.#init.source.height())
         const n = Math.max(0, last - from + 1)
@@ -184,18 +201,56 @@ export class SyncProtocol {
       }
       await stream.close({ signal })
     } catch (e) {
-      served(kind === SyncRequestKind.STATUS ? 'status' : 'blocks', 'error')
+      served(['status', 'blocks', 'candidate'][kind] ?? 'any', 'error')
       this.#log.debug({ peer, err: (e as Error).message }, 'sync response failed')
       stream.abort(e as Error)
     }
   }
 
-  async #request(peer: PeerId, kind: number, from: number, count: number, signal?: AbortSignal) {
+  async #request(
+    peer: PeerId,
+    kind: number,
+    from: number,
+    count: number,
+    signal?: AbortSignal,
+    hash: Uint8Array | null = null,
+  ) {
     const sig = signal ?? AbortSignal.timeout(this.#timeoutMs)
     const stream = await this.#components.connectionManager.openStream(peer, this.protocol, { signal: sig })
     const req = frameStream(stream, MAX_SYNC_REQUEST_BYTES)
-    await req.writeValue([SYNC_REQUEST_DOMAIN, SYNC_VERSION, this.#init.chainId, kind, from, count], sig)
+    await req.writeValue(
+      [SYNC_REQUEST_DOMAIN, SYNC_VERSION, this.#init.chainId, kind, from, count, hash],
+      sig,
+    )
     return { res: frameStream(stream, this.#maxFrameBytes), stream, signal: sig }
+  }
+
+  /** Asks a peer for a proposed block of the height in progress, by hash (undefined if it has none). */
+  async candidate(peer: PeerId, hash: Uint8Array, signal?: AbortSignal): Promise<Block | undefined> {
+    const {
+      res,
+      stream,
+      signal: sig,
+    } = await this.#request(peer, SyncRequestKind.CANDIDATE, 0, 0, signal, hash)
+    try {
+      const [bytes] = readTuple(await res.readValue('sync candidate', sig), 'sync candidate', 1)
+      if (bytes === null) return undefined
+      const block = createBlockFromBytes(
+        readVarBytes(bytes, 'sync.candidate', this.#maxFrameBytes),
+        this.#init.params,
+      )
+      if (!equalBytes(block.hash(), hash))
+        throw new P2pError(P2pErrorCode.BAD_RESPONSE, 'candidate block has another hash')
+      return block
+    } catch (e) {
+      stream.abort(e as Error)
+      if (e instanceof P2pError) throw e
+      throw isGovchainError(e)
+        ? new P2pError(P2pErrorCode.BAD_RESPONSE, e.message, { cause: e.code })
+        : asFrameError(e, this.#maxFrameBytes)
+    } finally {
+      if (stream.status === 'open') await stream.close().catch(() => {})
+    }
   }
 
   /** Asks a peer for its committed height and head hash. */

@@ -58,6 +58,12 @@ describe('sync protocol', () => {
     expect(s.headHash[0]).toBe(7)
   })
 
+  it('answers a candidate request (none held here)', async () => {
+    expect(
+      await client.services.sync.candidate(peerIdFromString(ids[0]!), new Uint8Array(32)),
+    ).toBeUndefined()
+  })
+
   it('serves nothing to a peer that is not a member', async () => {
     await stranger.dial(server.getMultiaddrs()[0]!).catch(() => undefined)
     await expect(
@@ -71,11 +77,12 @@ describe('sync protocol', () => {
     ['malformed CBOR', (lp: ReturnType<typeof lpStream>) => lp.write(new Uint8Array([0xff, 0x00]))],
     [
       'a wrong chain id',
-      (lp: ReturnType<typeof lpStream>) => lp.write(encode([SYNC_REQUEST_DOMAIN, 1, 'other', 0, 0, 0])),
+      (lp: ReturnType<typeof lpStream>) => lp.write(encode([SYNC_REQUEST_DOMAIN, 1, 'other', 0, 0, 0, null])),
     ],
     [
       'a bad range',
-      (lp: ReturnType<typeof lpStream>) => lp.write(encode([SYNC_REQUEST_DOMAIN, 1, CHAIN, 1, 0, 1000])),
+      (lp: ReturnType<typeof lpStream>) =>
+        lp.write(encode([SYNC_REQUEST_DOMAIN, 1, CHAIN, 1, 0, 1000, null])),
     ],
   ])('refuses %s without an answer', async (_what, send) => {
     const stream = await client.dialProtocol(peerIdFromString(ids[0]!), syncProtocolId(CHAIN))
