@@ -75,7 +75,7 @@ describe('faults and bad inputs', () => {
       },
       c.accounts[1]!.key.secretKey,
     )
-    const badSig = good.serialize().slice()
+    const badSig = new Uint8Array(good.serialize()) // a copy: serialize() may return a Buffer, whose slice() is a view
     badSig[badSig.length - 5]! ^= 1
     const cases: [
       string,

@@ -81,7 +81,7 @@ describe('HTTP API validation', () => {
   const b64 = (t: Transaction | Uint8Array) =>
     JSON.stringify({ tx: toBase64(t instanceof Uint8Array ? t : t.serialize()) })
   const corrupt = () => {
-    const b = tx(9).serialize().slice()
+    const b = new Uint8Array(tx(9).serialize())
     b[b.length - 2]! ^= 1
     return b
   }

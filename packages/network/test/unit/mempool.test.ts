@@ -101,7 +101,7 @@ describe('mempool', () => {
   it('refuses a bad signature and keeps nothing', async () => {
     const m = new Mempool(fakeChain())
     const good = tx(alice, 0)
-    const bytes = good.serialize().slice()
+    const bytes = new Uint8Array(good.serialize())
     bytes[bytes.length - 3]! ^= 1
     const { createTxFromBytes } = await import('@govchain/ledger')
     await expect(m.add(createTxFromBytes(bytes))).rejects.toMatchObject({ code: TxErrorCode.BAD_SIGNATURE })
