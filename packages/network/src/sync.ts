@@ -121,6 +121,7 @@ export class BlockSyncer {
       if (peer === undefined) return
       this.#syncing = true
       const from = chain.height + 1
+      this.#log.debug({ peer: peer.peer, from, to: peer.height }, 'fetching blocks')
       let items
       try {
         items = await this.#o.host.services.sync.blocks(
@@ -129,10 +130,12 @@ export class BlockSyncer {
           peer.height - from + 1,
         )
       } catch (e) {
+        this.#log.debug({ peer: peer.peer, from, err: (e as Error).message }, 'block request failed')
         this.#penalise(peer.peer, e)
         peers.shift()
         continue
       }
+      this.#log.debug({ peer: peer.peer, from, received: items.length }, 'received blocks')
       if (items.length === 0) {
         peers.shift()
         continue

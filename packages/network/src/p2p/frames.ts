@@ -18,10 +18,16 @@ export type FrameStream = {
   readonly stream: Stream
 }
 
-export function frameStream(stream: Stream, maxFrameBytes: number): FrameStream {
+/**
+ * One wrapper per stream and side: it buffers everything that arrives, so a second wrapper on
+ * the same stream would see (and limit) the other side's frames too. Reads are limited to
+ * `maxReadBytes` (checked on the length prefix, before buffering), writes to `maxWriteBytes`.
+ */
+export function frameStream(stream: Stream, maxReadBytes: number, maxWriteBytes = maxReadBytes): FrameStream {
+  const maxFrameBytes = maxReadBytes
   const lp: LengthPrefixedStream<Stream> = lpStream(stream, {
-    maxDataLength: maxFrameBytes,
-    maxBufferSize: maxFrameBytes + 16,
+    maxDataLength: maxReadBytes,
+    maxBufferSize: maxReadBytes + 16,
   })
   const read = async (signal?: AbortSignal): Promise<Uint8Array> => {
     try {
@@ -35,20 +41,20 @@ export function frameStream(stream: Stream, maxFrameBytes: number): FrameStream 
     read,
     readValue: async (what, signal) => decode(await read(signal), maxFrameBytes, what),
     write: async (bytes, signal) => {
-      if (bytes.length > maxFrameBytes) {
+      if (bytes.length > maxWriteBytes) {
         throw new P2pError(
           P2pErrorCode.FRAME_TOO_LARGE,
-          `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`,
+          `frame of ${bytes.length} bytes exceeds ${maxWriteBytes}`,
         )
       }
       await lp.write(bytes, signal === undefined ? {} : { signal })
     },
     writeValue: async (value, signal) => {
       const bytes = encode(value)
-      if (bytes.length > maxFrameBytes) {
+      if (bytes.length > maxWriteBytes) {
         throw new P2pError(
           P2pErrorCode.FRAME_TOO_LARGE,
-          `frame of ${bytes.length} bytes exceeds ${maxFrameBytes}`,
+          `frame of ${bytes.length} bytes exceeds ${maxWriteBytes}`,
         )
       }
       await lp.write(bytes, signal === undefined ? {} : { signal })

@@ -143,7 +143,8 @@ export class SyncProtocol {
       stream.abort(new P2pError(P2pErrorCode.RATE_LIMITED, 'too many sync requests'))
       return
     }
-    const request = frameStream(stream, MAX_SYNC_REQUEST_BYTES)
+    // Reads requests (tiny), writes responses (up to a block with its certificate).
+    const request = frameStream(stream, MAX_SYNC_REQUEST_BYTES, this.#maxFrameBytes)
     let kind: number
     let from: number
     let count: number
@@ -181,7 +182,7 @@ export class SyncProtocol {
       return
     }
     try {
-      const response = frameStream(stream, this.#maxFrameBytes)
+      const response = request
       if (kind === SyncRequestKind.STATUS) {
         await response.writeValue([this.#init.source.height(), this.#init.source.headHash()], signal)
         served('status', 'ok')
@@ -217,12 +218,13 @@ export class SyncProtocol {
   ) {
     const sig = signal ?? AbortSignal.timeout(this.#timeoutMs)
     const stream = await this.#components.connectionManager.openStream(peer, this.protocol, { signal: sig })
-    const req = frameStream(stream, MAX_SYNC_REQUEST_BYTES)
-    await req.writeValue(
+    // Writes the request, reads the response frames (one wrapper: it buffers all that arrives).
+    const res = frameStream(stream, this.#maxFrameBytes, MAX_SYNC_REQUEST_BYTES)
+    await res.writeValue(
       [SYNC_REQUEST_DOMAIN, SYNC_VERSION, this.#init.chainId, kind, from, count, hash],
       sig,
     )
-    return { res: frameStream(stream, this.#maxFrameBytes), stream, signal: sig }
+    return { res, stream, signal: sig }
   }
 
   /** Asks a peer for a proposed block of the height in progress, by hash (undefined if it has none). */

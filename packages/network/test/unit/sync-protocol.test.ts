@@ -2,14 +2,76 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import { DEFAULT_CHAIN_PARAMS, encode, keyPairFromSeed } from '@govchain/ledger'
+import {
+  Block,
+  BlockHeader,
+  createCommitCertificate,
+  createSignedTx,
+  DEFAULT_CHAIN_PARAMS,
+  encode,
+  evidenceRootOf,
+  keyPairFromSeed,
+  signVote,
+  txRootOf,
+  ValidatorSet,
+  VoteType,
+} from '@govchain/ledger'
 import { createHost, nodePrivateKey, peerIdOfSeed, type Host } from '../../src/p2p/host.js'
 import { MemberGater } from '../../src/p2p/member-gater.js'
 import { PeerScores } from '../../src/p2p/peer-scores.js'
 import { SYNC_REQUEST_DOMAIN, syncProtocolId } from '../../src/p2p/sync-protocol.js'
-import { silentLogger } from '../../src/logger.js'
+import { silentLogger, createLogger } from '../../src/logger.js'
 
 const CHAIN = 'sync-test'
+const validator = keyPairFromSeed('sync-validator')
+const vset = new ValidatorSet([{ publicKey: validator.publicKey, power: 1 }])
+
+/** Well-formed blocks 1..n with a few transactions each and their certificates (shape only). */
+function chainOf(n: number): [Uint8Array, Uint8Array][] {
+  const out: [Uint8Array, Uint8Array][] = []
+  let prev = new Uint8Array(32)
+  for (let h = 1; h <= n; h++) {
+    const txs = [0, 1, 2].map((i) =>
+      createSignedTx(
+        {
+          chainId: CHAIN,
+          sender: validator.publicKey,
+          nonce: h * 3 + i,
+          type: 'kv.put',
+          payload: new Uint8Array(300),
+          expiryHeight: null,
+        },
+        validator.secretKey,
+      ),
+    )
+    const zero = new Uint8Array(32)
+    const header = new BlockHeader({
+      chainId: CHAIN,
+      height: h,
+      round: 0,
+      timeMs: 1000 + h,
+      prevHash: prev,
+      proposer: validator.publicKey,
+      validatorSetHash: vset.hash(),
+      nextValidatorSetHash: vset.hash(),
+      txRoot: txRootOf(txs),
+      stateRoot: zero,
+      resultRoot: zero,
+      evidenceRoot: evidenceRootOf([]),
+      lastCommit: null,
+    })
+    const block = new Block(header, txs, [])
+    const vote = signVote(
+      { chainId: CHAIN, type: VoteType.PRECOMMIT, height: h, round: 0, blockHash: block.hash() },
+      validator.secretKey,
+      validator.publicKey,
+    )
+    out.push([block.serialize(), createCommitCertificate(vset, [vote]).serialize()])
+    prev = block.hash()
+  }
+  return out
+}
+const served = chainOf(7)
 const seeds = ['server', 'client', 'stranger'].map((s) => keyPairFromSeed(`sync-${s}`).secretKey)
 
 async function host(seed: Uint8Array, members: string[]): Promise<Host> {
@@ -24,11 +86,11 @@ async function host(seed: Uint8Array, members: string[]): Promise<Host> {
       chainId: CHAIN,
       params: DEFAULT_CHAIN_PARAMS,
       scores: new PeerScores(() => {}, { disconnectThreshold: -1000, recoveryPerSecond: 0, banMs: 1 }),
-      logger: silentLogger(),
+      logger: process.env.SYNC_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
       source: {
         height: () => 7,
         headHash: () => new Uint8Array(32).fill(7),
-        blockWithCertificate: async () => undefined,
+        blockWithCertificate: async (h: number) => served[h - 1],
       },
     },
   })
@@ -56,6 +118,12 @@ describe('sync protocol', () => {
     const s = await client.services.sync.status(peerIdFromString(ids[0]!))
     expect(s.height).toBe(7)
     expect(s.headHash[0]).toBe(7)
+  })
+
+  it('serves blocks with certificates in several frames, capped at the served height', async () => {
+    const got = await client.services.sync.blocks(peerIdFromString(ids[0]!), 2, 10)
+    expect(got.map((b) => b.block.height)).toEqual([2, 3, 4, 5, 6, 7])
+    expect(got.every((b) => b.certificate.height === b.block.height)).toBe(true)
   })
 
   it('answers a candidate request (none held here)', async () => {
