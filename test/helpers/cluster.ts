@@ -43,8 +43,15 @@ export class Cluster {
     this.dir = mkdtempSync(join(tmpdir(), 'govchain-e2e-'))
   }
 
-  static async start(nodes = 4, timing?: Parameters<typeof generateDevnet>[0]['timing']): Promise<Cluster> {
+  /** Runs node i's command through this (e.g. `ip netns exec NS`). */
+  wrap: (i: number) => string[] = () => []
+
+  static async start(
+    nodes = 4,
+    opts: { hosts?: string[]; wrap?: (i: number) => string[] } = {},
+  ): Promise<Cluster> {
     const c = new Cluster()
+    if (opts.wrap) c.wrap = opts.wrap
     const basePort = nextPort
     nextPort += 200
     c.network = await generateDevnet({
@@ -52,7 +59,7 @@ export class Cluster {
       dir: c.dir,
       basePort,
       logLevel: 'info',
-      ...(timing ? { timing } : {}),
+      ...(opts.hosts ? { hosts: opts.hosts } : {}),
     })
     for (const a of c.network.accounts)
       c.accounts.push({
@@ -73,7 +80,8 @@ export class Cluster {
     const n = this.network.nodes[i]!
     const { command, args, env } = nodeCommand(n.home)
     const err = openSync(join(n.home, 'stderr.log'), 'a')
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', err, 'ipc'] })
+    const [cmd, ...rest] = [...this.wrap(i), command, ...args]
+    const child = spawn(cmd!, rest, { env, stdio: ['ignore', 'pipe', err, 'ipc'] })
     closeSync(err)
     this.procs.set(i, child)
     return new Promise((resolve, reject) => {

@@ -68,6 +68,8 @@ export type DevnetOptions = {
   readonly timing?: ConsensusTimingConfig
   readonly hooks?: DevnetGenesisHooks
   readonly logLevel?: string
+  /** IPv4 address of each node (default 127.0.0.1 for all): e.g. one per network namespace. */
+  readonly hosts?: readonly string[]
 }
 
 export type NetworkNode = {
@@ -154,8 +156,9 @@ export async function generateDevnet(opts: DevnetOptions): Promise<NetworkJson> 
   }
   const genesis = genesisToJSON(parseGenesis(genesisJson)) // validates, and writes the canonical JSON form
   writeJsonFile(join(dir, 'genesis.json'), genesis)
+  const hostOf = (i: number) => opts.hosts?.[i] ?? '127.0.0.1'
   const addr = (n: (typeof nodes)[number]) =>
-    `/ip4/127.0.0.1/tcp/${p2pPort(opts.basePort, n.i)}/p2p/${n.peerId}`
+    `/ip4/${hostOf(n.i)}/tcp/${p2pPort(opts.basePort, n.i)}/p2p/${n.peerId}`
   const network: NetworkJson = {
     chainId,
     nodes: nodes.map((n) => {
@@ -165,6 +168,7 @@ export async function generateDevnet(opts: DevnetOptions): Promise<NetworkJson> 
         org: n.org.id,
         p2pPort: p2pPort(opts.basePort, n.i),
         apiPort: apiPort(opts.basePort, n.i),
+        host: hostOf(n.i),
         peers: nodes.filter((m) => m !== n).map(addr),
         timing: opts.timing ?? DEVNET_TIMING,
       })
@@ -178,7 +182,7 @@ export async function generateDevnet(opts: DevnetOptions): Promise<NetworkJson> 
         name: n.name,
         org: n.org.id,
         peerId: n.peerId,
-        api: `http://127.0.0.1:${apiPort(opts.basePort, n.i)}`,
+        api: `http://${hostOf(n.i)}:${apiPort(opts.basePort, n.i)}`,
         p2p: addr(n),
         pid: null,
         home,

@@ -130,6 +130,9 @@ export class Mempool {
     if (tx.nonce < queue.nextNonce)
       throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce} already used; next is ${queue.nextNonce}`)
     const taken = queue.txs.get(tx.nonce)
+    // The same transaction may have arrived by gossip while this admission awaited.
+    if (taken?.hash === hash)
+      throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
     if (taken !== undefined)
       throw new MempoolError(
         MempoolErrorCode.NONCE_TAKEN,
