@@ -31,6 +31,8 @@ import {
   signVote,
   toBase64,
   VoteType,
+  Vote,
+  fromHex,
   DEFAULT_CHAIN_PARAMS,
   parseGenesis,
 } from '@govchain/ledger'
@@ -222,6 +224,33 @@ describe('faults and bad inputs', () => {
         JSON.parse(readFileSync(join(c.network.nodes[3]!.home, 'validator-key.json'), 'utf8')),
       )
       const forger = generateKeyPair()
+      // Replays: a vote from a committed height, and a committed transaction.
+      const cert = (await c.get(0, `/v1/blocks/${h0 - 1}`)).body.certificate
+      const idx = cert.signatures[0].validatorIndex as number
+      const sorted = [...genesis.validators].sort((a, b) =>
+        Buffer.compare(Buffer.from(a.publicKey), Buffer.from(b.publicKey)),
+      )
+      const replayed = new Vote(
+        {
+          chainId,
+          type: VoteType.PRECOMMIT,
+          height: h0 - 1,
+          round: cert.round,
+          blockHash: fromHex(cert.blockHash, 32),
+        },
+        sorted[idx]!.publicKey,
+        fromHex(cert.signatures[0].signature, 64),
+      )
+      expect(replayed.verifySignature()).toBe(true)
+      await pubsub.publish(gossipTopic(chainId, 'vote'), replayed.serialize()).catch(() => undefined)
+      const old = c.tx(3, 'replayed', 'v') // account 3 carried no load: its nonces have no gap
+      expect((await c.submit(0, old)).status).toBe(202)
+      await c.waitFor(
+        async () => (await c.get(1, `/v1/txs/${old.hashHex()}`)).body.status === 'committed',
+        30_000,
+        'tx commit',
+      )
+      await pubsub.publish(gossipTopic(chainId, 'tx'), old.serialize()).catch(() => undefined)
       for (let k = 0; k < 60; k++) {
         await pubsub.publish(gossipTopic(chainId, 'tx'), new Uint8Array([0xff, k])).catch(() => undefined)
         const forged = signVote(
@@ -256,6 +285,18 @@ describe('faults and bad inputs', () => {
       expect(metrics).toMatch(/govchain_gossip_messages_total\{topic="tx",verdict="DECODE_[A-Z_]+"\} [1-9]/)
       expect(metrics).toMatch(
         /govchain_gossip_messages_total\{topic="vote",verdict="CONSENSUS_MSG_BAD_SIGNATURE"\} [1-9]/,
+      )
+      expect(metrics).toMatch(
+        /govchain_gossip_messages_total\{topic="vote",verdict="P2P_WRONG_CHAIN"\} [1-9]/,
+      )
+      expect(metrics).toMatch(
+        /govchain_gossip_messages_total\{topic="vote",verdict="CONSENSUS_MSG_FAR_ROUND"\} [1-9]/,
+      )
+      expect(metrics).toMatch(
+        /govchain_gossip_messages_total\{topic="vote",verdict="CONSENSUS_MSG_OLD_HEIGHT"\} [1-9]/,
+      )
+      expect(metrics).toMatch(
+        /govchain_gossip_messages_total\{topic="tx",verdict="MEMPOOL_ALREADY_COMMITTED"\} [1-9]/,
       )
       expect(metrics).toMatch(/govchain_p2p_penalty_disconnects_total [1-9]/)
       expect(genesis.chainId).toBe(chainId)
