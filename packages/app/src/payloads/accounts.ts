@@ -1,0 +1,26 @@
+/** Payload schemas: organisations' accounts and catalogues. */
+import { accountRoles, publicKey } from './common.js'
+import { f } from './schema.js'
+
+export const accountRegisterSchema = {
+  /** Must be the sender's own organisation. */
+  member: f.ident(),
+  name: f.ident(),
+  publicKey: publicKey(),
+  roles: accountRoles(),
+}
+
+export const accountRotateKeySchema = {
+  publicKey: publicKey(),
+  newPublicKey: publicKey(),
+}
+
+export const accountRevokeSchema = {
+  publicKey: publicKey(),
+  reason: f.code(),
+}
+
+export const agencyDefineKindSchema = {
+  domain: f.oneOf(['licence', 'certificate']),
+  kind: f.kind(),
+}
