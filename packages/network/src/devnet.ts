@@ -49,8 +49,26 @@ export type DevnetAccountSpec = {
   readonly roles: readonly string[]
 }
 
+/** What the devnet gives a full-genesis hook: the generated identities. */
+export type DevnetGenesisContext = {
+  readonly chainId: string
+  readonly genesisTime: string
+  readonly nodes: readonly { readonly peerId: string; readonly validatorPublicKey: Uint8Array }[]
+  /** Public keys generated for the accounts named by the `accounts` hook. */
+  readonly accountKeys: Readonly<Record<string, Uint8Array>>
+}
+
 /** What an application plugs into devnet generation. */
 export type DevnetGenesisHooks = {
+  /**
+   * The whole genesis JSON (members, validators, accounts, appState), e.g. an application's demo
+   * alliance; `nodes[i]` names node i and its owning member. Takes precedence over the default
+   * one-organisation-per-node genesis (and over `appState`).
+   */
+  readonly genesis?: (ctx: DevnetGenesisContext) => {
+    readonly genesis: Record<string, unknown>
+    readonly nodes: readonly { readonly name: string; readonly member: string }[]
+  }
   /** Accounts to create (keys are generated); default: one `<org>-clerk` per organisation. */
   readonly accounts?: (orgs: readonly DevnetOrg[]) => DevnetAccountSpec[]
   /** The genesis `appState`, knowing the generated accounts' public keys. */
@@ -154,7 +172,22 @@ export async function generateDevnet(opts: DevnetOptions): Promise<NetworkJson> 
     })),
     appState,
   }
-  const genesis = genesisToJSON(parseGenesis(genesisJson)) // validates, and writes the canonical JSON form
+  const custom = opts.hooks?.genesis?.({
+    chainId,
+    genesisTime: genesisJson.genesisTime,
+    nodes: nodes.map((n) => ({ peerId: n.peerId, validatorPublicKey: n.validatorKey.publicKey })),
+    accountKeys: Object.fromEntries(accounts.map((a) => [a.name, a.key.publicKey])),
+  })
+  if (custom !== undefined) {
+    custom.nodes.forEach((c, i) => {
+      const n = nodes[i]
+      if (n === undefined) return
+      n.name = c.name
+      n.org = { id: c.member, name: c.member, roles: [] }
+    })
+  }
+  // Validates, and writes the canonical JSON form.
+  const genesis = genesisToJSON(parseGenesis(custom?.genesis ?? genesisJson))
   writeJsonFile(join(dir, 'genesis.json'), genesis)
   const hostOf = (i: number) => opts.hosts?.[i] ?? '127.0.0.1'
   const addr = (n: (typeof nodes)[number]) =>

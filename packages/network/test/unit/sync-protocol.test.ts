@@ -29,7 +29,7 @@ const vset = new ValidatorSet([{ publicKey: validator.publicKey, power: 1 }])
 /** Well-formed blocks 1..n with a few transactions each and their certificates (shape only). */
 function chainOf(n: number): [Uint8Array, Uint8Array][] {
   const out: [Uint8Array, Uint8Array][] = []
-  let prev = new Uint8Array(32)
+  let prev: Uint8Array = new Uint8Array(32)
   for (let h = 1; h <= n; h++) {
     const txs = [0, 1, 2].map((i) =>
       createSignedTx(
