@@ -20,6 +20,10 @@ import {
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
+function withoutSeparator(argv: string[]): string[] {
+  return argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : argv
+}
+
 const program = new Command()
   .name('devnet')
   .option('--nodes <n>', 'number of validator nodes', '4')
@@ -27,7 +31,8 @@ const program = new Command()
   .option('--base-port <port>', 'first API port (p2p ports start 100 above)', '26650')
   .option('--fresh', 'delete DIR and start a new chain', false)
   .option('--log-level <level>', 'node log level', 'info')
-  .parse(process.argv)
+  // `npm run devnet -- …` reaches us through pnpm with the `--` still in place.
+  .parse(withoutSeparator(process.argv))
 
 const opts = program.opts<{
   nodes: string

@@ -34,4 +34,6 @@ node
     }
   })
 
-await program.parseAsync(process.argv)
+// `pnpm govchain -- node start …` passes the `--` through: drop it.
+const argv = process.argv[2] === '--' ? [...process.argv.slice(0, 2), ...process.argv.slice(3)] : process.argv
+await program.parseAsync(argv)

@@ -17,8 +17,8 @@ export async function createHttpServer(
   opts: HttpServerOptions,
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: opts.logger.child({ module: 'http' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs are fastify's info lines: client input stays out of the info log.
+    loggerInstance: opts.logger.child({ module: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
     // Room for a maximal transaction in base64 plus JSON framing; more is 413.
     bodyLimit: Math.ceil((backend.params.maxTxBytes * 4) / 3) + 1024,
     ajv: {
