@@ -377,7 +377,7 @@ export class ConsensusDriver {
       )
     } catch (e) {
       valid = false
-      this.#log.info(
+      this.#log.debug(
         { height, round, code: isGovchainError(e) ? e.code : undefined, err: (e as Error).message },
         'proposed block is invalid',
       )
