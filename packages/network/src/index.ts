@@ -33,3 +33,4 @@ export {
 } from './p2p/host.js'
 export * from './devnet.js'
 export * from './priority-gate.js'
+export * from './cached-store.js'

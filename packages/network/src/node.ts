@@ -26,6 +26,7 @@ import {
   type StateTree,
   type Transaction,
 } from '@govchain/ledger'
+import { CachedKvStore } from './cached-store.js'
 import type { NodeHome } from './config.js'
 import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
@@ -135,7 +136,7 @@ export class GovchainNode implements ApiBackend {
     const log = this.logger
     const signal = this.#controller.signal
 
-    this.#store = await openLevelStore(home.dataDir)
+    this.#store = new CachedKvStore(await openLevelStore(home.dataDir))
     const chain = await Chain.open({
       store: this.#store,
       genesis,

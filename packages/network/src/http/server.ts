@@ -18,7 +18,10 @@ export async function createHttpServer(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     // Per-request logs are fastify's info lines: client input stays out of the info log.
-    loggerInstance: opts.logger.child({ module: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
+    loggerInstance: opts.logger.child(
+      { module: 'http' },
+      { level: opts.logger.level === 'silent' ? 'silent' : 'warn' },
+    ) as unknown as FastifyBaseLogger,
     // Room for a maximal transaction in base64 plus JSON framing; more is 413.
     bodyLimit: Math.ceil((backend.params.maxTxBytes * 4) / 3) + 1024,
     ajv: {
@@ -36,7 +39,7 @@ export async function createHttpServer(
   })
   app.setErrorHandler((error, req, reply) => {
     const { status, body } = toHttpError(error)
-    if (status >= 500) req.log.error({ err: error }, 'request failed')
+    if (status === 500) req.log.error({ err: error }, 'request failed')
     void reply.code(status).send(body)
   })
   app.setNotFoundHandler((req, reply) => {
