@@ -241,10 +241,12 @@ export class Chain {
    * commit; throws the first failure as a coded error.
    */
   async validateBlock(block: Block, opts: ValidateOptions = {}): Promise<ExecutedBlock> {
+    const phase = timer(opts.onPhase)
+    // The structural checks depend on the local clock and round, so they run even for a block
+    // executed before (the block hash commits to every byte, signatures included).
+    await validateBlockStructure(block, this.#validationContext(opts))
     const cached = this.#executed.get(block.hashHex())
     if (cached !== undefined && equalBytes(cached.stateUpdate.baseRoot, this.#tree.root())) return cached
-    const phase = timer(opts.onPhase)
-    await validateBlockStructure(block, this.#validationContext(opts))
     validateBlockTxs(block.txs, this.chainId)
     phase('structure')
     await verifyTxSignatures(block.txs, this.#verifier, this.signatureCache)

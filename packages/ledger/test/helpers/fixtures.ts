@@ -21,8 +21,19 @@ export const bob = keyPairFromSeed('bob')
 export const validatorKeys: KeyPair[] = [0, 1, 2, 3].map((i) => keyPairFromSeed(`validator-${i}`))
 export const validatorSet = new ValidatorSet(validatorKeys.map((k) => ({ publicKey: k.publicKey, power: 1 })))
 
+const registry: KeyPair[] = []
+
+/** A deterministic key pair, remembered so that `keyOf` can find its secret key. */
+export function testKey(seed: string): KeyPair {
+  const k = keyPairFromSeed(seed)
+  registry.push(k)
+  return k
+}
+
 export function keyOf(publicKey: Uint8Array): KeyPair {
-  const k = [...validatorKeys, alice, bob].find((p) => p.publicKey.every((b, i) => b === publicKey[i]))
+  const k = [...validatorKeys, alice, bob, ...registry].find((p) =>
+    p.publicKey.every((b, i) => b === publicKey[i]),
+  )
   if (k === undefined) throw new Error('unknown key')
   return k
 }

@@ -19,12 +19,12 @@ import golden from '../fixtures/golden.json' with { type: 'json' }
 import { alice, sampleBlock, sampleTx, validatorSet } from '../helpers/fixtures.js'
 
 describe('golden vectors', () => {
-  it('transaction: signing bytes, wire bytes, hash = SHA-256(signing bytes), signature', () => {
+  it('transaction: signing bytes, wire bytes, hash = SHA-256(wire bytes), signature', () => {
     const tx = sampleTx(0)
     expect(toHex(tx.signingBytes())).toBe(golden.tx.signingBytes)
     expect(toHex(tx.serialize())).toBe(golden.tx.bytes)
     expect(tx.hashHex()).toBe(golden.tx.hash)
-    expect(toHex(sha256(fromHex(golden.tx.signingBytes)))).toBe(golden.tx.hash)
+    expect(toHex(sha256(fromHex(golden.tx.bytes)))).toBe(golden.tx.hash)
     expect(toHex(tx.signature)).toBe(golden.tx.signature)
     expect(verify(alice.publicKey, fromHex(golden.tx.signingBytes), fromHex(golden.tx.signature))).toBe(true)
     const decoded = createTxFromBytes(fromHex(golden.tx.bytes))

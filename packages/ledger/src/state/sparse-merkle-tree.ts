@@ -1,0 +1,541 @@
+/**
+ * The authenticated state: a compact sparse Merkle tree (format and verifier in proof.ts) stored
+ * in the node's KvStore.
+ *
+ * Storage (see storage/buckets.ts and node-codec.ts):
+ *   stateNode  ‖ hash of a page's top node → page (the records of up to 4 binary levels);
+ *   stateValue ‖ raw key                   → value, a flat copy so that reads need no tree walk.
+ * The committed root itself is kept by the caller (meta `stateRoot`) in the same atomic batch.
+ *
+ * Updates are two-step: `prepare(changes)` computes a block's new root and the database writes
+ * without touching the committed state (it may be called several times from one base, e.g. for
+ * competing proposals); the caller writes `update.writes` in its block batch, then `commit()`.
+ *
+ * Replaced pages are deleted in the same batch that adds their replacements, so the database
+ * holds exactly the latest committed tree (disk stays proportional to the number of keys) and
+ * proofs exist only against the latest committed root. This is safe with content addressing
+ * because no node is shared between two positions of one tree: a leaf hash binds its full
+ * 256-bit path and an internal hash binds its subtree's leaves and shape, hence its depth. Only
+ * leaves move (up when a sibling subtree empties, down when a key lands next to them); a leaf is
+ * stored inside its parent's page, so a move just rewrites the pages involved. The only page a
+ * leaf tops is the root page of a one-key tree.
+ *
+ * Memory: the committed tree is held as linked TreeNodes down to depth cacheDepth (whole pages;
+ * about 2^cacheDepth nodes), the "cache". An update copies the changed paths into new nodes
+ * that point to the unchanged ones (old versions are shared, never mutated except to link cached
+ * pages, and collected once unreachable), so commit() only swaps the root and trims the new
+ * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
+ * `getMany` per page level), applies the changes, encodes the new pages into the write batch and
+ * drops the nodes it read, so a large batch needs bounded memory beyond its own writes. Each
+ * changed node is hashed exactly once.
+ */
+import { compareBytes, equalBytes, toHex } from '../bytes.js'
+import { sha256 } from '../crypto/index.js'
+import { HASH_LENGTH } from '../params.js'
+import { Bucket, bucketKey } from '../storage/buckets.js'
+import type { KvStore } from '../storage/kv.js'
+import {
+  decodePage,
+  encodePages,
+  heapHash,
+  isPageTop,
+  isZeroHash,
+  NodeKind,
+  PAGE_DEPTH,
+  TreeNode,
+} from './node-codec.js'
+import { pathBit, type StateProof } from './proof.js'
+import { StateError, StateErrorCode } from './state-error.js'
+import type { KvWrite, PreparedStateUpdate, StateChange, StateReader } from './types.js'
+
+export type SparseMerkleTreeOptions = {
+  /**
+   * The committed tree is kept in memory down to this depth (rounded up to a multiple of 4, the
+   * page height; at least 4): about 2^cacheDepth nodes of ≈ 300 bytes. Default 16: ~65,536
+   * nodes, ≈ 20 MB once the tree has more than ~100k keys (measured: 65,536 at 1M keys).
+   */
+  readonly cacheDepth?: number
+  /**
+   * Re-hash every node read from the database (≈ 20 hashes per page) to detect corruption.
+   * Default false: a corrupt node then shows up as a state root that differs from the network's.
+   */
+  readonly verifyReads?: boolean
+  /**
+   * prepare() reads and applies the pages at cacheDepth in groups of this many, so that the
+   * nodes it loads stay bounded (≈ 2–3 KB each with their subtree). Default 4096.
+   */
+  readonly groupSize?: number
+}
+
+export const DEFAULT_STATE_CACHE_DEPTH = 16
+
+type Item = { readonly path: Uint8Array; readonly valueHash: Uint8Array | null }
+/** An entry of a subtree being (re)built: a new leaf, or an existing leaf node. */
+type BuildEntry = {
+  readonly path: Uint8Array
+  readonly valueHash: Uint8Array | null
+  readonly node?: TreeNode
+}
+type Placed = { readonly node: TreeNode; readonly depth: number }
+/** One side of an internal node: its hash and kind, and the node when it is in memory. */
+type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
+
+/** What commit() needs besides the plain update: the new root node and the nodes to trim. */
+type CommitDelta = { readonly root: TreeNode | null; readonly trim: readonly TreeNode[] }
+
+const EMPTY_HASH = new Uint8Array(HASH_LENGTH)
+const EMPTY_SIDE: Side = { hash: EMPTY_HASH, kind: NodeKind.empty, node: undefined }
+
+export class SparseMerkleTree implements StateReader {
+  private committedRoot: Uint8Array
+  /** The committed root node (null: empty tree; undefined: not in memory yet). */
+  private top: TreeNode | null | undefined = undefined
+  private readonly deltas = new WeakMap<PreparedStateUpdate, CommitDelta>()
+  private readonly cacheDepth: number
+  private readonly verifyReads: boolean
+  private readonly groupSize: number
+
+  private constructor(
+    private readonly store: KvStore,
+    root: Uint8Array,
+    opts: SparseMerkleTreeOptions,
+  ) {
+    this.committedRoot = root.slice()
+    const depth = opts.cacheDepth ?? DEFAULT_STATE_CACHE_DEPTH
+    this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
+    this.verifyReads = opts.verifyReads ?? false
+    this.groupSize = Math.max(1, opts.groupSize ?? 4096)
+  }
+
+  /**
+   * Opens the tree committed at `root` (32 zero bytes for the empty tree). Fails with
+   * MISSING_NODE if the store does not hold that root's page.
+   */
+  static async open(
+    store: KvStore,
+    root: Uint8Array,
+    opts: SparseMerkleTreeOptions = {},
+  ): Promise<SparseMerkleTree> {
+    if (!(root instanceof Uint8Array) || root.length !== HASH_LENGTH) {
+      throw new StateError(StateErrorCode.BAD_ROOT, 'state root must be 32 bytes')
+    }
+    const tree = new SparseMerkleTree(store, root, opts)
+    await tree.rootNode()
+    return tree
+  }
+
+  /** The committed root (a copy). */
+  root(): Uint8Array {
+    return this.committedRoot.slice()
+  }
+
+  /** Committed value of `key`, from the flat value copy. */
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(bucketKey(Bucket.stateValue, key))
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.store.getMany(keys.map((k) => bucketKey(Bucket.stateValue, k)))
+  }
+
+  /** Proof that `key` holds its committed value, or nothing, under the committed root. */
+  async prove(key: Uint8Array): Promise<StateProof> {
+    const path = sha256(key)
+    const readAt = this.committedRoot
+    const siblings: Uint8Array[] = []
+    let node = await this.rootNode()
+    for (let depth = 0; node !== null; depth++) {
+      if (node.isLeaf) return { siblings, leaf: { path: node.a.slice(), valueHash: node.b.slice() } }
+      const bit = pathBit(path, depth)
+      siblings.push(node.childHash(1 - bit).slice())
+      if (node.childKind(bit) === NodeKind.empty) break
+      let child = node.child(bit)
+      if (child === undefined) {
+        // The top of a page that is not in memory.
+        const hash = node.childHash(bit)
+        child = this.decode(hash, await this.store.get(bucketKey(Bucket.stateNode, hash)), depth + 1, readAt)
+        if (depth + 1 < this.cacheDepth) node.setChild(bit, child)
+      }
+      node = child
+    }
+    return { siblings, leaf: null }
+  }
+
+  /**
+   * Applies one block's changes (strictly increasing keys; value null deletes) to the committed
+   * tree, in memory: returns the new root and the database writes (tree pages and flat values)
+   * that make it the committed state. Nothing observable changes until commit().
+   */
+  async prepare(changes: readonly StateChange[]): Promise<PreparedStateUpdate> {
+    for (let i = 1; i < changes.length; i++) {
+      if (compareBytes(changes[i - 1]!.key, changes[i]!.key) >= 0) {
+        throw new StateError(
+          StateErrorCode.UNSORTED_CHANGES,
+          `state changes must have strictly increasing keys (index ${i})`,
+          { index: i },
+        )
+      }
+    }
+    const baseRoot = this.committedRoot
+    const base = await this.rootNode()
+    if (changes.length === 0) {
+      return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
+    }
+    const items: Item[] = changes.map((c) => ({
+      path: heapHash(c.key),
+      valueHash: c.value === null ? null : heapHash(c.value),
+    }))
+    items.sort((a, b) => compareBytes(a.path, b.path))
+
+    const writes: KvWrite[] = []
+    const batch = new Batch(items, this.cacheDepth, writes)
+    let newRoot: TreeNode | null
+    if (base === null) {
+      newRoot = batch.build(0, batch.inserts(0, items.length))
+    } else {
+      // Below cacheDepth, in bounded groups: load the pages, apply, write the new pages, and let
+      // the loaded nodes go, so the peak memory of a large batch stays bounded.
+      const tasks = await this.loadCachedLevels(base, items, baseRoot)
+      for (let i = 0; i < tasks.length; i += this.groupSize) {
+        const group = tasks.slice(i, i + this.groupSize)
+        await this.loadDeepPages(group, items, baseRoot)
+        for (const t of group) {
+          batch.applyBelowCache(t.parent, t.side, t.top!, t.lo, t.hi)
+          t.top = undefined
+        }
+        batch.flush()
+      }
+      newRoot = batch.apply(base, 0, 0, items.length)
+    }
+    const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
+    if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
+    batch.flush()
+    for (const c of changes) {
+      const key = bucketKey(Bucket.stateValue, c.key)
+      writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
+    }
+    return this.remember(
+      { baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes },
+      newRoot,
+      batch.trim,
+    )
+  }
+
+  /**
+   * Makes `update` the committed state, after the caller has written `update.writes`.
+   * Rejects (STALE_BASE_ROOT) an update prepared from another root than the committed one.
+   */
+  commit(update: PreparedStateUpdate): void {
+    if (!equalBytes(update.baseRoot, this.committedRoot)) {
+      throw new StateError(
+        StateErrorCode.STALE_BASE_ROOT,
+        `state update prepared from ${toHex(update.baseRoot)}, committed root is ${toHex(this.committedRoot)}`,
+      )
+    }
+    const delta = this.deltas.get(update)
+    if (delta === undefined) {
+      this.top = undefined // not prepared here: reload the root page on next use
+    } else {
+      // Keep the committed tree in memory only down to cacheDepth (leaf children stay: they are
+      // part of their parent's page).
+      for (const node of delta.trim) {
+        for (let side = 0; side < 2; side++) {
+          if (node.childKind(side) === NodeKind.internal) node.setChild(side, undefined)
+        }
+      }
+      this.top = delta.root
+      this.deltas.delete(update)
+    }
+    this.committedRoot = update.root.slice()
+  }
+
+  /**
+   * The committed tree's nodes held in memory and the deepest of them (metrics and tests): only
+   * leaves may sit at depth cacheDepth, nothing deeper.
+   */
+  cacheStats(): { nodes: number; maxDepth: number } {
+    let nodes = 0
+    let maxDepth = 0
+    const stack: [TreeNode, number][] = this.top ? [[this.top, 0]] : []
+    while (stack.length > 0) {
+      const [n, d] = stack.pop()!
+      nodes++
+      if (d > maxDepth) maxDepth = d
+      if (n.left) stack.push([n.left, d + 1])
+      if (n.right) stack.push([n.right, d + 1])
+    }
+    return { nodes, maxDepth }
+  }
+
+  private remember(
+    update: PreparedStateUpdate,
+    root: TreeNode | null,
+    trim: readonly TreeNode[],
+  ): PreparedStateUpdate {
+    this.deltas.set(update, { root, trim })
+    return update
+  }
+
+  private async rootNode(): Promise<TreeNode | null> {
+    if (this.top !== undefined) return this.top
+    const root = this.committedRoot
+    if (isZeroHash(root)) return (this.top = null)
+    const node = this.decode(root, await this.store.get(bucketKey(Bucket.stateNode, root)), 0, root)
+    if (equalBytes(root, this.committedRoot)) this.top = node
+    return node
+  }
+
+  /** Decodes a page read while `readAt` was the committed root. */
+  private decode(
+    hash: Uint8Array,
+    page: Uint8Array | undefined,
+    depth: number,
+    readAt: Uint8Array,
+  ): TreeNode {
+    if (page === undefined) {
+      if (!equalBytes(readAt, this.committedRoot)) {
+        throw new StateError(StateErrorCode.STALE_BASE_ROOT, 'the committed state root changed during a read')
+      }
+      const hex = toHex(hash)
+      throw new StateError(StateErrorCode.MISSING_NODE, `state page ${hex} is not in the database`, {
+        hash: hex,
+      })
+    }
+    return decodePage(hash, page, depth, { verifyHashes: this.verifyReads, copy: depth < this.cacheDepth })
+  }
+
+  /**
+   * Brings the pages above cacheDepth on the paths of `items` into memory, linking them into the
+   * committed tree (the cache), one `getMany` per page level. Returns the pages at cacheDepth
+   * that the items reach, still to be read.
+   */
+  private async loadCachedLevels(
+    base: TreeNode,
+    items: readonly Item[],
+    readAt: Uint8Array,
+  ): Promise<PageWant[]> {
+    const tasks: PageWant[] = []
+    let wants: PageWant[] = []
+    const want = (w: PageWant): void => void (w.depth === this.cacheDepth ? tasks : wants).push(w)
+    collectWants(base, 0, 0, items.length, items, want)
+    while (wants.length > 0) {
+      const level = wants
+      wants = []
+      const tops = await this.fetchPages(level, readAt)
+      level.forEach((w, i) => {
+        w.parent.setChild(w.side, tops[i])
+        collectWants(tops[i]!, w.depth, w.lo, w.hi, items, want)
+      })
+    }
+    return tasks
+  }
+
+  /**
+   * Reads the pages at cacheDepth of `group` (into `top`, not linked into the committed tree) and
+   * every deeper page the items reach (linked below them), one `getMany` per page level.
+   */
+  private async loadDeepPages(group: PageWant[], items: readonly Item[], readAt: Uint8Array): Promise<void> {
+    let wants = group
+    let first = true
+    while (wants.length > 0) {
+      const level = wants
+      wants = []
+      const tops = await this.fetchPages(level, readAt)
+      level.forEach((w, i) => {
+        if (first) w.top = tops[i]
+        else w.parent.setChild(w.side, tops[i])
+        collectWants(tops[i]!, w.depth, w.lo, w.hi, items, (x) => void wants.push(x))
+      })
+      first = false
+    }
+  }
+
+  private async fetchPages(wants: readonly PageWant[], readAt: Uint8Array): Promise<TreeNode[]> {
+    const hashes = wants.map((w) => w.parent.childHash(w.side))
+    const pages = await this.store.getMany(hashes.map((h) => bucketKey(Bucket.stateNode, h)))
+    return wants.map((w, i) => this.decode(hashes[i]!, pages[i], w.depth, readAt))
+  }
+}
+
+/** A page to read: child `side` of `parent`, at `depth`, reached by items [lo, hi). */
+type PageWant = { parent: TreeNode; side: number; depth: number; lo: number; hi: number; top?: TreeNode }
+
+/** Walks the in-memory nodes under `node` along items [lo, hi); reports children to read. */
+function collectWants(
+  node: TreeNode,
+  depth: number,
+  lo: number,
+  hi: number,
+  items: readonly Item[],
+  want: (w: PageWant) => void,
+): void {
+  if (node.isLeaf) return
+  const split = splitIndex(items, lo, hi, depth)
+  for (let side = 0; side < 2; side++) {
+    const a = side === 0 ? lo : split
+    const b = side === 0 ? split : hi
+    if (a === b || node.childKind(side) !== NodeKind.internal) continue
+    const child = node.child(side)
+    if (child !== undefined) collectWants(child, depth + 1, a, b, items, want)
+    else want({ parent: node, side, depth: depth + 1, lo: a, hi: b })
+  }
+}
+
+/** First index in [lo, hi) whose path has bit `depth` set (paths sorted, equal above `depth`). */
+function splitIndex(items: readonly { path: Uint8Array }[], lo: number, hi: number, depth: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pathBit(items[mid]!.path, depth) === 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function sideOf(node: TreeNode | null): Side {
+  return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
+}
+
+/**
+ * The synchronous part of prepare(): builds the new nodes, and appends to `writes` a put for
+ * every new page (at flush()) and a delete for every replaced page.
+ */
+class Batch {
+  /** New nodes at cacheDepth − 1, whose links to deeper pages commit() drops. */
+  readonly trim: TreeNode[] = []
+  private readonly pageTops: Placed[] = []
+  /** New subtree roots at cacheDepth, by parent (a node at cacheDepth − 1) and side. */
+  private readonly belowCache = new Map<TreeNode, (TreeNode | null | undefined)[]>()
+  private readonly written = new Set<string>()
+  private readonly deleted: { hex: string; hash: Uint8Array }[] = []
+
+  constructor(
+    private readonly items: readonly Item[],
+    private readonly cacheDepth: number,
+    private readonly writes: KvWrite[],
+  ) {}
+
+  /** Applies items [lo, hi) to `top`, child `side` of `parent` and a page at cacheDepth. */
+  applyBelowCache(parent: TreeNode, side: number, top: TreeNode, lo: number, hi: number): void {
+    let results = this.belowCache.get(parent)
+    if (results === undefined) this.belowCache.set(parent, (results = [undefined, undefined]))
+    results[side] = this.apply(top, this.cacheDepth, lo, hi)
+    // The old top is not needed any more (and if unchanged, the parent needs only its hash): drop
+    // its links so that the pages loaded below it can go.
+    top.left = top.right = undefined
+  }
+
+  /** Writes the pages completed so far; forgets their nodes (below cacheDepth). */
+  flush(): void {
+    const pages = encodePages(this.pageTops)
+    this.pageTops.forEach((t, i) => {
+      this.writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      if (t.depth === 0) this.written.add(toHex(t.node.hash))
+      // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
+      if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
+    })
+    this.pageTops.length = 0
+    for (const d of this.deleted) {
+      if (!this.written.has(d.hex))
+        this.writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, d.hash) })
+    }
+    this.deleted.length = 0
+  }
+
+  addPageTop(node: TreeNode, depth: number): void {
+    this.pageTops.push({ node, depth })
+  }
+
+  /** The new subtree for `node` (at `depth`) after applying items [lo, hi), all under it. */
+  apply(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
+    if (node.isLeaf) return this.applyToLeaf(node, depth, lo, hi)
+    const split = splitIndex(this.items, lo, hi, depth)
+    const left = this.side(node, 0, depth, lo, split)
+    const right = this.side(node, 1, depth, split, hi)
+    if (equalBytes(left.hash, node.a) && equalBytes(right.hash, node.b)) return node
+    this.replaced(node, depth)
+    return this.join(left, right, depth)
+  }
+
+  /** Side `side` of `node` after applying items [lo, hi). */
+  private side(node: TreeNode, side: number, depth: number, lo: number, hi: number): Side {
+    const kind = node.childKind(side)
+    if (lo === hi) return { hash: node.childHash(side), kind, node: node.child(side) }
+    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi)))
+    if (kind === NodeKind.internal && depth + 1 === this.cacheDepth) {
+      const result = this.belowCache.get(node)?.[side]
+      if (result === undefined) throw this.notLoaded(node, side)
+      return sideOf(result)
+    }
+    const child = node.child(side)
+    if (child === undefined) throw this.notLoaded(node, side)
+    return sideOf(this.apply(child, depth + 1, lo, hi))
+  }
+
+  private notLoaded(node: TreeNode, side: number): StateError {
+    const hex = toHex(node.childHash(side))
+    return new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
+  }
+
+  /** A node of the base tree is replaced: its page (if it tops one) is deleted. */
+  private replaced(node: TreeNode, depth: number): void {
+    if (isPageTop(depth, node.kind))
+      this.deleted.push({ hex: depth === 0 ? toHex(node.hash) : '', hash: node.hash })
+  }
+
+  /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
+  inserts(lo: number, hi: number): BuildEntry[] {
+    const entries: BuildEntry[] = []
+    for (let i = lo; i < hi; i++) if (this.items[i]!.valueHash !== null) entries.push(this.items[i]!)
+    return entries
+  }
+
+  private applyToLeaf(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
+    const existing = node.a
+    const entries: BuildEntry[] = []
+    let replaced = false
+    let keepAt = -1
+    for (let i = lo; i < hi; i++) {
+      const it = this.items[i]!
+      const c = compareBytes(it.path, existing)
+      if (c === 0) replaced = true
+      else if (c > 0 && keepAt < 0) keepAt = entries.length
+      if (it.valueHash !== null) entries.push(it)
+    }
+    if (!replaced)
+      entries.splice(keepAt < 0 ? entries.length : keepAt, 0, { path: existing, valueHash: null, node })
+    const result = this.build(depth, entries)
+    if (result !== null && equalBytes(result.hash, node.hash)) return node // same value rewritten
+    this.replaced(node, depth)
+    return result
+  }
+
+  /** The subtree at `depth` holding exactly `entries` (sorted by path). */
+  build(depth: number, entries: readonly BuildEntry[], lo = 0, hi = entries.length): TreeNode | null {
+    if (lo === hi) return null
+    if (hi - lo === 1) {
+      const e = entries[lo]!
+      // A kept leaf; copied when it lands in the cached levels (its fields may be views into a
+      // whole page read for this batch).
+      const n = e.node
+      if (n !== undefined)
+        return depth < this.cacheDepth ? TreeNode.leaf(n.a.slice(), n.b.slice(), n.hash.slice()) : n
+      return TreeNode.leaf(e.path, e.valueHash!)
+    }
+    const split = splitIndex(entries, lo, hi, depth)
+    const left = sideOf(this.build(depth + 1, entries, lo, split))
+    const right = sideOf(this.build(depth + 1, entries, split, hi))
+    return this.join(left, right, depth)
+  }
+
+  /** The node over two sides, collapsing a lone leaf (or nothing) upwards. */
+  private join(left: Side, right: Side, depth: number): TreeNode | null {
+    if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right.node ?? null
+    if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left.node!
+    const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    node.left = left.node
+    node.right = right.node
+    if (isPageTop(depth, NodeKind.internal)) this.pageTops.push({ node, depth })
+    if (depth === this.cacheDepth - 1) this.trim.push(node)
+    return node
+  }
+}

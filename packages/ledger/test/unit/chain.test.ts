@@ -1,0 +1,198 @@
+/**
+ * The chain: genesis, build → validate → commit on several nodes with identical results,
+ * persistence across reopen (real LevelDB), validator-set changes at h + 2, mempool admission
+ * checks, and proven queries checked by the light client.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  createSignedTx,
+  encode,
+  openLevelStore,
+  parseGenesis,
+  stateProofBundleFromJSON,
+  stateProofBundleToJSON,
+  toHex,
+  verifyStateProofBundle,
+  ValidatorSet,
+  keyPairFromSeed,
+} from '../../src/index.js'
+import { alice, bob, certify, CHAIN_ID, testKey, validatorKeys, validatorSet } from '../helpers/fixtures.js'
+import { appTx, buildNext, commitNext, openTestChain, putTx, testGenesisJson } from '../helpers/chain.js'
+import { testDataKey } from '../helpers/test-app.js'
+
+const dirs: string[] = []
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+describe('chain', () => {
+  it('starts at height 0 with the genesis state; block 1 links to the genesis hash', async () => {
+    const chain = await openTestChain()
+    expect(chain.height).toBe(0)
+    expect(toHex(chain.head.hash)).toBe(toHex(chain.genesisHash))
+    const block = await commitNext([chain], [putTx(0, 'k', 'v')])
+    expect(toHex(block.header.prevHash)).toBe(toHex(chain.genesisHash))
+    expect(block.header.lastCommit).toBeNull()
+    expect(chain.height).toBe(1)
+  })
+
+  it('four nodes build, validate and commit the same blocks with the same state roots', async () => {
+    const chains = await Promise.all([0, 1, 2, 3].map(() => openTestChain()))
+    for (let h = 1; h <= 5; h++) {
+      await commitNext(chains, [putTx(h - 1, `k${h}`, `v${h}`), putTx(h - 1, `b${h}`, 'x', bob)])
+      const roots = chains.map((c) => toHex(c.stateRoot))
+      expect(new Set(roots).size).toBe(1)
+      expect(new Set(chains.map((c) => toHex(c.head.hash))).size).toBe(1)
+    }
+    expect((await chains[3]!.blocks.getBlock(5, chains[3]!.params))!.header.lastCommit!.height).toBe(4)
+    const loc = await chains[2]!.blocks.getTxLocation(putTx(2, 'k3', 'v3').hash())
+    expect(loc).toEqual({ height: 3, index: 0 })
+    expect((await chains[2]!.blocks.getReceipt(3, 0))!.events).toEqual([
+      { type: 'put', attributes: { key: 'k3' } },
+    ])
+  })
+
+  it('drops invalid candidates when building and reports them with codes', async () => {
+    const chain = await openTestChain()
+    const { executed, rejected } = await chain.buildBlock({
+      candidates: [
+        putTx(0, 'a', '1'),
+        appTx('test.fail', new Uint8Array(0), 1),
+        putTx(5, 'gap', 'x'),
+        putTx(1, 'b', '2'),
+      ],
+      proposer: validatorSet.proposer(1, 0).publicKey,
+      round: 0,
+      timeMs: Date.parse('2026-01-01T00:00:01Z'),
+    })
+    expect(executed.block.txs.map((t) => t.nonce)).toEqual([0, 1])
+    expect(rejected.map((r) => r.error.code)).toEqual(['TEST_REJECTED', 'TX_BAD_NONCE'])
+  })
+
+  it('refuses to commit with a certificate for another block or below quorum', async () => {
+    const chain = await openTestChain()
+    const { block } = await buildNext(chain, [])
+    const executed = await chain.validateBlock(block)
+    await expect(
+      chain.commitBlock(executed, certify(validatorSet, 1, new Uint8Array(32))),
+    ).rejects.toMatchObject({ code: 'CERT_WRONG_BLOCK' })
+    await expect(
+      chain.commitBlock(executed, certify(validatorSet, 1, block.hash(), validatorKeys.slice(0, 2))),
+    ).rejects.toMatchObject({
+      code: 'CERT_INSUFFICIENT_POWER',
+    })
+    expect(chain.height).toBe(0)
+  })
+
+  it('persists on LevelDB: reopen gives the same head, state and history; another genesis is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'govchain-chain-'))
+    dirs.push(dir)
+    let store = await openLevelStore(dir)
+    let chain = await openTestChain({ store })
+    for (let h = 0; h < 3; h++) await commitNext([chain], [putTx(h, `k${h}`, `v${h}`)])
+    const head = chain.head
+    await store.close()
+    store = await openLevelStore(dir)
+    chain = await openTestChain({ store })
+    expect(chain.height).toBe(3)
+    expect(toHex(chain.head.hash)).toBe(toHex(head.hash))
+    expect(toHex(chain.stateRoot)).toBe(toHex(head.stateRoot))
+    expect(await chain.nonceOf(alice.publicKey)).toBe(3)
+    await commitNext([chain], [putTx(3, 'k3', 'v3')])
+    await store.close()
+    store = await openLevelStore(dir)
+    await expect(
+      openTestChain({ store, genesis: parseGenesis(testGenesisJson({ chainId: 'another' })) }),
+    ).rejects.toMatchObject({
+      code: 'STORAGE_WRONG_GENESIS',
+    })
+    await store.close()
+  })
+
+  it('applies a validator-set change ordered at height h from height h + 2', async () => {
+    const chain = await openTestChain()
+    const newKey = testKey('validator-new')
+    const next = [...validatorKeys.slice(0, 3), newKey].map((k) => [k.publicKey, 1])
+    const b1 = await commitNext([chain], [appTx('test.valset', encode(next), 0)])
+    const newSet = new ValidatorSet(
+      next.map(([publicKey, power]) => ({ publicKey: publicKey as Uint8Array, power: power as number })),
+    )
+    expect(toHex(b1.header.validatorSetHash)).toBe(toHex(validatorSet.hash()))
+    expect(toHex(b1.header.nextValidatorSetHash)).toBe(toHex(validatorSet.hash()))
+    // Height 2 is still decided by the old set; its header announces the new set for height 3.
+    const b2 = await commitNext([chain], [])
+    expect(toHex(b2.header.validatorSetHash)).toBe(toHex(validatorSet.hash()))
+    expect(toHex(b2.header.nextValidatorSetHash)).toBe(toHex(newSet.hash()))
+    expect(toHex(chain.nextValidators.hash())).toBe(toHex(newSet.hash()))
+    expect(await chain.blocks.validatorSetChangeHeights()).toEqual([2])
+  })
+
+  it('mempool admission: nonce, future nonce, chain id, signature, application permission', async () => {
+    const chain = await openTestChain()
+    await expect(chain.checkTx(putTx(0, 'a', '1'))).resolves.toBeUndefined()
+    await expect(chain.checkTx(putTx(1, 'a', '1'))).rejects.toMatchObject({ code: 'TX_BAD_NONCE' })
+    await expect(chain.checkTx(putTx(1, 'a', '1'), { allowFutureNonce: true })).resolves.toBeUndefined()
+    await expect(chain.checkTx(putTx(0, 'a', '1', alice, 'other'))).rejects.toMatchObject({
+      code: 'TX_WRONG_CHAIN',
+    })
+    const forged = createSignedTx({ ...putTx(0, 'a', '1') }, bob.secretKey)
+    await expect(chain.checkTx(forged)).rejects.toMatchObject({ code: 'TX_BAD_SIGNATURE' })
+    await expect(chain.checkTx(putTx(0, 'a', '1', keyPairFromSeed('mallory')))).rejects.toMatchObject({
+      code: 'TEST_FORBIDDEN',
+    })
+    await commitNext([chain], [putTx(0, 'a', '1')])
+    await expect(chain.checkTx(putTx(0, 'a', '1'))).rejects.toMatchObject({ code: 'TX_BAD_NONCE' })
+  })
+})
+
+describe('proven queries and the light client', () => {
+  it('proves present and absent keys across a validator-set change; tampering is caught', async () => {
+    const chain = await openTestChain()
+    const newKey = testKey('validator-new')
+    const next = [...validatorKeys.slice(1), newKey]
+    await commitNext([chain], [putTx(0, 'licence-1', 'active')])
+    await commitNext([chain], [appTx('test.valset', encode(next.map((k) => [k.publicKey, 1])), 1)])
+    await commitNext([chain], [])
+    // Height 4 onwards is decided by the new set; certify with its keys.
+    const { block } = await buildNext(chain, [putTx(2, 'licence-1', 'revoked')])
+    const newSet = chain.nextValidators
+    await chain.commitBlock(await chain.validateBlock(block), certify(newSet, 4, block.hash(), next))
+
+    const result = await chain.query('get', { key: 'licence-1' }, { prove: true })
+    expect(new TextDecoder().decode(result.value as Uint8Array)).toBe('revoked')
+    const bundle = stateProofBundleFromJSON(JSON.parse(JSON.stringify(stateProofBundleToJSON(result.proof!))))
+    expect(bundle.validatorChanges.map((c) => c.header.height)).toEqual([3])
+    const trust = { chainId: CHAIN_ID, genesisValidators: validatorSet }
+    const verified = verifyStateProofBundle(bundle, trust)
+    expect(verified.height).toBe(4)
+    expect(new TextDecoder().decode(verified.entries[0]!.value!)).toBe('revoked')
+
+    const absent = await chain.query('get', { key: 'never-issued' }, { prove: true })
+    expect(absent.value).toBeNull()
+    expect(verifyStateProofBundle(absent.proof!, trust).entries[0]!.value).toBeNull()
+
+    const lie = { ...bundle, entries: [{ ...bundle.entries[0]!, value: new TextEncoder().encode('active') }] }
+    expect(() => verifyStateProofBundle(lie, trust)).toThrow(
+      expect.objectContaining({ code: 'LIGHT_BAD_STATE_PROOF' }),
+    )
+    const skipped = { ...bundle, validatorChanges: [] }
+    expect(() => verifyStateProofBundle(skipped, trust)).toThrow(
+      expect.objectContaining({ code: 'LIGHT_UNTRUSTED_VALIDATORS' }),
+    )
+    expect(() => verifyStateProofBundle(bundle, { ...trust, chainId: 'other' })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_WRONG_CHAIN' }),
+    )
+    const otherGenesis = new ValidatorSet(
+      [keyPairFromSeed('x1'), keyPairFromSeed('x2'), keyPairFromSeed('x3'), keyPairFromSeed('x4')].map(
+        (k) => ({ publicKey: k.publicKey, power: 1 }),
+      ),
+    )
+    expect(() => verifyStateProofBundle(bundle, { ...trust, genesisValidators: otherGenesis })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_UNTRUSTED_VALIDATORS' }),
+    )
+    expect(toHex(testDataKey('licence-1'))).toBe(toHex(new TextEncoder().encode('data/licence-1')))
+  })
+})

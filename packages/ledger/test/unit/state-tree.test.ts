@@ -1,0 +1,509 @@
+/**
+ * SparseMerkleTree against a from-scratch reference root (state-reference.ts) and the pure proof
+ * verifier (proof.ts), on memory-level and on a real LevelDB in a temporary directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { compareBytes, toHex } from '../../src/bytes.js'
+import { EMPTY_STATE_HASH, verifyStateProof, type StateProof } from '../../src/state/proof.js'
+import { SparseMerkleTree, type SparseMerkleTreeOptions } from '../../src/state/sparse-merkle-tree.js'
+import { StateError, StateErrorCode } from '../../src/state/state-error.js'
+import type { StateChange } from '../../src/state/types.js'
+import { decodePage, isPageTop, NodeKind, type TreeNode } from '../../src/state/node-codec.js'
+import { Bucket, bucketEnd, bucketKey } from '../../src/storage/buckets.js'
+import { openLevelStore, openMemoryStore, type KvStore } from '../../src/storage/kv.js'
+import { referenceRoot } from './state-reference.js'
+
+type Model = Map<string, readonly [Uint8Array, Uint8Array]>
+
+const keyArb = fc.integer({ min: 0, max: 400 }).map((i) => new Uint8Array([i >> 8, i & 0xff, 0x6b]))
+const valueArb = fc.uint8Array({ minLength: 0, maxLength: 12 })
+const changeArb = fc.record({ key: keyArb, value: fc.option(valueArb, { freq: 5 }) })
+const batchArb = fc.array(changeArb, { minLength: 0, maxLength: 60 })
+
+/** Last write per key wins; sorted by key, as prepare() requires. */
+function normalize(batch: readonly { key: Uint8Array; value: Uint8Array | null }[]): StateChange[] {
+  const byKey = new Map<string, StateChange>()
+  for (const c of batch) byKey.set(toHex(c.key), { key: c.key, value: c.value })
+  return [...byKey.values()].sort((a, b) => compareBytes(a.key, b.key))
+}
+
+function applyToModel(model: Model, changes: readonly StateChange[]): void {
+  for (const c of changes) {
+    if (c.value === null) model.delete(toHex(c.key))
+    else model.set(toHex(c.key), [c.key, c.value])
+  }
+}
+
+async function commitBatch(
+  store: KvStore,
+  tree: SparseMerkleTree,
+  changes: readonly StateChange[],
+): Promise<void> {
+  const update = await tree.prepare(changes)
+  await store.write(update.writes)
+  tree.commit(update)
+}
+
+async function count(store: KvStore, bucket: Bucket): Promise<number> {
+  let n = 0
+  for await (const _ of store.range({ gte: new Uint8Array([bucket]), lt: bucketEnd(bucket) })) n++
+  return n
+}
+
+/** Hex keys of every page reachable from `root`, read straight from the database. */
+async function reachablePages(store: KvStore, root: Uint8Array): Promise<Set<string>> {
+  const seen = new Set<string>()
+  if (toHex(root) === toHex(EMPTY_STATE_HASH)) return seen
+  const pending: [Uint8Array, number][] = [[root, 0]]
+  while (pending.length > 0) {
+    const [hash, depth] = pending.pop()!
+    seen.add(toHex(hash))
+    const page = await store.get(bucketKey(Bucket.stateNode, hash))
+    expect(page, `page ${toHex(hash)} is stored`).toBeDefined()
+    const walk = (n: TreeNode, d: number): void => {
+      if (n.isLeaf) return
+      for (let side = 0; side < 2; side++) {
+        const child = n.child(side)
+        if (child !== undefined) walk(child, d + 1)
+        else if (n.childKind(side) === NodeKind.internal && isPageTop(d + 1, NodeKind.internal)) {
+          pending.push([n.childHash(side), d + 1])
+        }
+      }
+    }
+    walk(decodePage(hash, page!, depth, { verifyHashes: true, copy: false }), depth)
+  }
+  return seen
+}
+
+async function storedPages(store: KvStore): Promise<Set<string>> {
+  const out = new Set<string>()
+  const lo = new Uint8Array([Bucket.stateNode])
+  for await (const [k] of store.range({ gte: lo, lt: bucketEnd(Bucket.stateNode) }))
+    out.add(toHex(k.subarray(1)))
+  return out
+}
+
+/** Whether every in-memory node at `depth` is a leaf (proving walks load nothing new here). */
+async function deepestAreLeaves(tree: SparseMerkleTree, depth: number): Promise<boolean> {
+  const top = (tree as unknown as { top: TreeNode | null }).top
+  const walk = (n: TreeNode, d: number): boolean =>
+    d === depth ? n.isLeaf : [n.left, n.right].every((c) => c === undefined || walk(c, d + 1))
+  return top === null || walk(top, 0)
+}
+
+function expectStateError(e: unknown, code: StateErrorCode): void {
+  expect(e).toBeInstanceOf(StateError)
+  expect((e as StateError).code).toBe(code)
+}
+
+/** Every present key proves its value; the given absent keys prove absence. */
+async function checkProofs(
+  tree: SparseMerkleTree,
+  model: Model,
+  absent: readonly Uint8Array[],
+): Promise<void> {
+  const root = tree.root()
+  for (const [key, value] of model.values()) {
+    const proof = await tree.prove(key)
+    expect(verifyStateProof(root, key, value, proof)).toBe(true)
+    expect(verifyStateProof(root, key, null, proof)).toBe(false)
+  }
+  for (const key of absent) {
+    if (model.has(toHex(key))) continue
+    const proof = await tree.prove(key)
+    expect(verifyStateProof(root, key, null, proof)).toBe(true)
+    expect(verifyStateProof(root, key, new Uint8Array([1]), proof)).toBe(false)
+  }
+}
+
+const CACHE_DEPTHS: SparseMerkleTreeOptions[] = [
+  { cacheDepth: 4, groupSize: 1 },
+  { cacheDepth: 8, groupSize: 3 },
+  {},
+]
+
+describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
+  it.each(CACHE_DEPTHS)(
+    'matches the reference root and proves every key after each batch (%o)',
+    async (opts) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(batchArb, { minLength: 1, maxLength: 6 }),
+          fc.array(keyArb, { maxLength: 10 }),
+          async (batches, probes) => {
+            const store = await openMemoryStore()
+            const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { ...opts, verifyReads: true })
+            const model: Model = new Map()
+            const everUsed: Uint8Array[] = [...probes]
+            for (const raw of batches) {
+              const changes = normalize(raw)
+              await commitBatch(store, tree, changes)
+              applyToModel(model, changes)
+              everUsed.push(...changes.map((c) => c.key))
+              expect(toHex(tree.root())).toBe(toHex(referenceRoot(model.values())))
+              const values = await tree.getMany(everUsed)
+              everUsed.forEach((k, i) => expect(values[i]).toEqual(model.get(toHex(k))?.[1]))
+              await checkProofs(tree, model, everUsed)
+              // Replaced pages are deleted: the database holds exactly the reachable pages.
+              expect([...(await storedPages(store))].sort()).toEqual(
+                [...(await reachablePages(store, tree.root()))].sort(),
+              )
+              expect(await count(store, Bucket.stateValue)).toBe(model.size)
+              // The in-memory part of the tree stays above cacheDepth (default 16), proofs included.
+              const cacheDepth = opts.cacheDepth ?? 16
+              const stats = tree.cacheStats()
+              expect(stats.maxDepth).toBeLessThanOrEqual(cacheDepth)
+              if (stats.maxDepth === cacheDepth) expect(await deepestAreLeaves(tree, cacheDepth)).toBe(true)
+            }
+            await store.close()
+          },
+        ),
+        { numRuns: 25 },
+      )
+    },
+  )
+
+  it('the root depends only on the final key set, not on batching or order', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(keyArb, { selector: toHex, minLength: 1, maxLength: 120 }),
+        valueArb,
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer(),
+        async (keys, value, parts, seed) => {
+          const entries = keys.map((k, i) => ({ key: k, value: new Uint8Array([...value, i & 0xff]) }))
+          // One batch.
+          const one = await openMemoryStore()
+          const treeOne = await SparseMerkleTree.open(one, EMPTY_STATE_HASH)
+          await commitBatch(one, treeOne, normalize(entries))
+          // Shuffled, then split into `parts` batches.
+          const shuffled = [...entries].sort(
+            (a, b) => (toHex(a.key) + seed).localeCompare(toHex(b.key) + seed) * (seed & 1 ? 1 : -1),
+          )
+          const many = await openMemoryStore()
+          const treeMany = await SparseMerkleTree.open(many, EMPTY_STATE_HASH, {
+            cacheDepth: 4,
+            groupSize: 2,
+          })
+          const size = Math.ceil(shuffled.length / parts)
+          for (let i = 0; i < shuffled.length; i += size)
+            await commitBatch(many, treeMany, normalize(shuffled.slice(i, i + size)))
+          expect(toHex(treeMany.root())).toBe(toHex(treeOne.root()))
+          expect(toHex(treeOne.root())).toBe(
+            toHex(referenceRoot(entries.map((e) => [e.key, e.value] as const))),
+          )
+          // Deleting everything, in any batching, returns to the empty root and an empty database.
+          const dels = shuffled.map((e) => ({ key: e.key, value: null }))
+          for (let i = 0; i < dels.length; i += size + 1)
+            await commitBatch(many, treeMany, normalize(dels.slice(i, i + size + 1)))
+          expect(toHex(treeMany.root())).toBe(toHex(EMPTY_STATE_HASH))
+          expect(await count(many, Bucket.stateNode)).toBe(0)
+          expect(await count(many, Bucket.stateValue)).toBe(0)
+          expect(await treeMany.prove(keys[0]!)).toEqual({ siblings: [], leaf: null })
+          await one.close()
+          await many.close()
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('rejects a proof with any single bit flipped (sibling, leaf path, leaf value hash, value, key)', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    const model: Model = new Map()
+    const changes = normalize(
+      Array.from({ length: 40 }, (_, i) => ({
+        key: new Uint8Array([i, 7]),
+        value: new Uint8Array([i, i, i]),
+      })),
+    )
+    await commitBatch(store, tree, changes)
+    applyToModel(model, changes)
+    const root = tree.root()
+    const flip = (b: Uint8Array, bit: number): Uint8Array => {
+      const c = b.slice()
+      c[bit >> 3]! ^= 1 << (bit & 7)
+      return c
+    }
+    const tamperings = (p: StateProof): { what: string; proof: StateProof }[] => {
+      const out: { what: string; proof: StateProof }[] = []
+      p.siblings.forEach((s, i) => {
+        for (const bit of [0, 7, 100, 255]) {
+          const siblings = [...p.siblings]
+          siblings[i] = flip(s, bit)
+          out.push({ what: `sibling ${i} bit ${bit}`, proof: { ...p, siblings } })
+        }
+      })
+      if (p.leaf !== null) {
+        for (const bit of [0, 9, 255]) {
+          out.push({
+            what: `leaf path bit ${bit}`,
+            proof: { ...p, leaf: { ...p.leaf, path: flip(p.leaf.path, bit) } },
+          })
+          out.push({
+            what: `leaf value hash bit ${bit}`,
+            proof: { ...p, leaf: { ...p.leaf, valueHash: flip(p.leaf.valueHash, bit) } },
+          })
+        }
+      }
+      return out
+    }
+    let checked = 0
+    for (const [key, value] of model.values()) {
+      const proof = await tree.prove(key)
+      expect(verifyStateProof(root, key, value, proof)).toBe(true)
+      for (const t of tamperings(proof)) {
+        expect(verifyStateProof(root, key, value, t.proof), t.what).toBe(false)
+        checked++
+      }
+      for (const bit of [0, 5, 17]) {
+        if (bit < value.length * 8) expect(verifyStateProof(root, key, flip(value, bit), proof)).toBe(false)
+        expect(verifyStateProof(root, flip(key, bit % (key.length * 8)), value, proof)).toBe(false)
+      }
+      expect(verifyStateProof(flip(root, 3), key, value, proof)).toBe(false)
+    }
+    for (let i = 100; i < 140; i++) {
+      const key = new Uint8Array([i, 7])
+      const proof = await tree.prove(key)
+      expect(verifyStateProof(root, key, null, proof)).toBe(true)
+      for (const t of tamperings(proof)) {
+        expect(verifyStateProof(root, key, null, t.proof), t.what).toBe(false)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(500)
+    await store.close()
+  })
+})
+
+describe('SparseMerkleTree: prepare / commit', () => {
+  it('prepare() changes nothing observable until commit(); competing prepares from one base', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        batchArb,
+        batchArb,
+        batchArb,
+        fc.array(keyArb, { maxLength: 8 }),
+        async (b0, b1, b2, probes) => {
+          const store = await openMemoryStore()
+          const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
+          const model: Model = new Map()
+          const base = normalize(b0)
+          await commitBatch(store, tree, base)
+          applyToModel(model, base)
+          const root0 = toHex(tree.root())
+          const keys = [...base.map((c) => c.key), ...probes]
+          const before = await Promise.all(
+            keys.map(async (k) => [await tree.get(k), await tree.prove(k)] as const),
+          )
+
+          const [c1, c2] = [normalize(b1), normalize(b2)]
+          const [u1, u2] = await Promise.all([tree.prepare(c1), tree.prepare(c2)])
+          for (const [u, c] of [
+            [u1, c1],
+            [u2, c2],
+          ] as const) {
+            const m: Model = new Map(model)
+            applyToModel(m, c)
+            expect(toHex(u.baseRoot)).toBe(root0)
+            expect(toHex(u.root)).toBe(toHex(referenceRoot(m.values())))
+          }
+          // Nothing moved: same root, values and proofs.
+          expect(toHex(tree.root())).toBe(root0)
+          const after = await Promise.all(
+            keys.map(async (k) => [await tree.get(k), await tree.prove(k)] as const),
+          )
+          expect(after).toEqual(before)
+
+          // Commit the second; the first is now stale.
+          await store.write(u2.writes)
+          tree.commit(u2)
+          applyToModel(model, c2)
+          expect(toHex(tree.root())).toBe(toHex(u2.root))
+          if (toHex(u2.root) !== root0) {
+            let error: unknown
+            try {
+              tree.commit(u1)
+            } catch (e) {
+              error = e
+            }
+            expectStateError(error, StateErrorCode.STALE_BASE_ROOT)
+            expect(toHex(tree.root())).toBe(toHex(u2.root))
+          }
+          await checkProofs(tree, model, keys)
+          await store.close()
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  it('a prepared update can be committed again later only while its base is current', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    const u1 = await tree.prepare([{ key: new Uint8Array([1]), value: new Uint8Array([1]) }])
+    await store.write(u1.writes)
+    tree.commit(u1)
+    expect(() => tree.commit(u1)).toThrow(StateError)
+    try {
+      tree.commit(u1)
+    } catch (e) {
+      expectStateError(e, StateErrorCode.STALE_BASE_ROOT)
+    }
+    await store.close()
+  })
+
+  it.each([
+    { name: 'unsorted keys', keys: [[2], [1]] },
+    { name: 'duplicate keys', keys: [[1], [1]] },
+    { name: 'a prefix after the longer key', keys: [[1, 0], [1]] },
+  ])('rejects $name with UNSORTED_CHANGES', async ({ keys }) => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    const changes = keys.map((k) => ({ key: new Uint8Array(k), value: new Uint8Array([9]) }))
+    await expect(tree.prepare(changes)).rejects.toMatchObject({ code: StateErrorCode.UNSORTED_CHANGES })
+    expect(toHex(tree.root())).toBe(toHex(EMPTY_STATE_HASH))
+    await store.close()
+  })
+
+  it('an empty batch keeps the root and writes nothing', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    await commitBatch(store, tree, [{ key: new Uint8Array([1]), value: new Uint8Array([2]) }])
+    const u = await tree.prepare([])
+    expect(u.writes).toEqual([])
+    expect(toHex(u.root)).toBe(toHex(tree.root()))
+    await store.close()
+  })
+})
+
+describe('SparseMerkleTree: opening and coded errors', () => {
+  it.each([
+    { name: 'a root that is not 32 bytes', root: new Uint8Array(31), code: StateErrorCode.BAD_ROOT },
+    {
+      name: 'a root with no stored page',
+      root: new Uint8Array(32).fill(7),
+      code: StateErrorCode.MISSING_NODE,
+    },
+  ])('open() rejects $name', async ({ root, code }) => {
+    const store = await openMemoryStore()
+    await expect(SparseMerkleTree.open(store, root)).rejects.toMatchObject({ code })
+    await store.close()
+  })
+
+  it('reports a missing page below the root as MISSING_NODE', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
+    const changes = normalize(
+      Array.from({ length: 300 }, (_, i) => ({
+        key: new Uint8Array([i >> 8, i]),
+        value: new Uint8Array([1]),
+      })),
+    )
+    await commitBatch(store, tree, changes)
+    const pages = [...(await storedPages(store))].filter((h) => h !== toHex(tree.root()))
+    expect(pages.length).toBeGreaterThan(2)
+    await store.write(
+      pages.map((h) => ({ type: 'del' as const, key: bucketKey(Bucket.stateNode, Buffer.from(h, 'hex')) })),
+    )
+    const fresh = await SparseMerkleTree.open(store, tree.root(), { cacheDepth: 4, groupSize: 2 })
+    await expect(fresh.prove(changes[0]!.key)).rejects.toMatchObject({ code: StateErrorCode.MISSING_NODE })
+    await expect(fresh.prepare([{ key: changes[5]!.key, value: null }])).rejects.toMatchObject({
+      code: StateErrorCode.MISSING_NODE,
+    })
+    await store.close()
+  })
+
+  it('reports a corrupt page as CORRUPT_NODE (shape always; hashes with verifyReads)', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    const changes = normalize(
+      Array.from({ length: 50 }, (_, i) => ({ key: new Uint8Array([i]), value: new Uint8Array([1]) })),
+    )
+    await commitBatch(store, tree, changes)
+    const rootKey = bucketKey(Bucket.stateNode, tree.root())
+    const page = (await store.get(rootKey))!.slice()
+    const cases: { name: string; bytes: Uint8Array; verifyReads: boolean }[] = [
+      { name: 'truncated', bytes: page.subarray(0, page.length - 1), verifyReads: false },
+      { name: 'trailing byte', bytes: new Uint8Array([...page, 0]), verifyReads: false },
+      { name: 'unknown tag', bytes: new Uint8Array([7, ...page.subarray(1)]), verifyReads: false },
+      {
+        name: 'flipped hash bit',
+        bytes: (() => {
+          const b = page.slice()
+          b[10]! ^= 1
+          return b
+        })(),
+        verifyReads: true,
+      },
+    ]
+    for (const c of cases) {
+      await store.write([{ type: 'put', key: rootKey, value: c.bytes }])
+      await expect(
+        SparseMerkleTree.open(store, tree.root(), { verifyReads: c.verifyReads }),
+        c.name,
+      ).rejects.toMatchObject({
+        code: StateErrorCode.CORRUPT_NODE,
+      })
+    }
+    await store.close()
+  })
+})
+
+describe('SparseMerkleTree on LevelDB', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('reopens at the stored root with the same root, values and proofs, and keeps updating', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govchain-state-test-'))
+    dirs.push(dir)
+    const model: Model = new Map()
+    const batches = [0, 1, 2, 3].map((b) =>
+      normalize(
+        Array.from({ length: 400 }, (_, i) => {
+          const k = (i * 7 + b * 131) % 700
+          return {
+            key: new Uint8Array([k >> 8, k & 0xff, 1]),
+            value: (i + b) % 9 === 0 ? null : new Uint8Array([b, i & 0xff]),
+          }
+        }),
+      ),
+    )
+    let store = await openLevelStore(dir)
+    let tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
+    for (const b of batches.slice(0, 2)) {
+      await commitBatch(store, tree, b)
+      applyToModel(model, b)
+    }
+    const root = tree.root()
+    const keys = batches.flat().map((c) => c.key)
+    const proofs = await Promise.all(keys.map((k) => tree.prove(k)))
+    await store.close()
+
+    store = await openLevelStore(dir)
+    tree = await SparseMerkleTree.open(store, root, { cacheDepth: 8 })
+    expect(toHex(tree.root())).toBe(toHex(root))
+    expect(toHex(root)).toBe(toHex(referenceRoot(model.values())))
+    expect(await Promise.all(keys.map((k) => tree.prove(k)))).toEqual(proofs)
+    const values = await tree.getMany(keys)
+    keys.forEach((k, i) => expect(values[i]).toEqual(model.get(toHex(k))?.[1]))
+    await checkProofs(tree, model, keys)
+    for (const b of batches.slice(2)) {
+      await commitBatch(store, tree, b)
+      applyToModel(model, b)
+      expect(toHex(tree.root())).toBe(toHex(referenceRoot(model.values())))
+    }
+    await checkProofs(tree, model, keys)
+    expect([...(await storedPages(store))].sort()).toEqual(
+      [...(await reachablePages(store, tree.root()))].sort(),
+    )
+    await store.close()
+  })
+})
