@@ -1,0 +1,519 @@
+/**
+ * GovchainNode: one member node — chain (LevelDB), mempool, libp2p host with member gater,
+ * gossip, sync, consensus driver and HTTP API — composed from options and modules (the
+ * application and the state tree are given, never imported: network imports no app).
+ * `start()` brings the parts up in dependency order; `stop()` takes them down in reverse, with
+ * one AbortController for everything in flight (modelled on lodestar's BeaconNode).
+ */
+import './polyfill.js'
+import type { FastifyInstance } from 'fastify'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import {
+  Chain,
+  Mutex,
+  jsonSafe,
+  openLevelStore,
+  receiptToJSON,
+  stateProofBundleToJSON,
+  toHex,
+  isGovchainError,
+  type Application,
+  type Block,
+  type CommitCertificate,
+  type Encodable,
+  type GovchainError,
+  type KvStore,
+  type StateTree,
+  type Transaction,
+} from '@govchain/ledger'
+import { CachedKvStore } from './cached-store.js'
+import type { NodeHome } from './config.js'
+import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
+import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
+import { NodeEvents } from './events.js'
+import { createHttpServer } from './http/server.js'
+import type { ApiBackend, StatusJson, TxStatusJson } from './http/routes.js'
+import { createLogger, type Logger } from './logger.js'
+import { Mempool } from './mempool.js'
+import { PriorityGate } from './priority-gate.js'
+import { createMetrics, type NodeMetrics } from './metrics.js'
+import { ACCEPT, Gossip, ignore, maxProposalMessageBytes, reject, type Verdict } from './p2p/gossip.js'
+import { createHost, MemberDialer, nodePrivateKey, parsePeerAddress, type Host } from './p2p/host.js'
+import { MemberGater } from './p2p/member-gater.js'
+import { Penalty, PeerScores } from './p2p/peer-scores.js'
+import { BlockSyncer } from './sync.js'
+import { Wal } from './wal.js'
+
+export type NodeModules = {
+  readonly app: Application
+  readonly openStateTree: (store: KvStore, root: Uint8Array) => Promise<StateTree>
+}
+
+export type NodeOptions = {
+  readonly home: NodeHome
+  readonly logger?: Logger
+  readonly clock?: Clock
+  /** Collect process metrics too (one node per process). */
+  readonly processMetrics?: boolean
+}
+
+export class GovchainNode implements ApiBackend {
+  readonly events = new NodeEvents()
+  readonly metrics: NodeMetrics
+  readonly logger: Logger
+  readonly #opts: NodeOptions
+  readonly #modules: NodeModules
+  readonly #controller = new AbortController()
+  readonly #commitLane = new Mutex()
+  readonly #gate = new PriorityGate()
+  #store: KvStore | undefined
+  #chain: Chain | undefined
+  #mempool: Mempool | undefined
+  #host: Host | undefined
+  #gater: MemberGater | undefined
+  #gossip: Gossip | undefined
+  #dialer: MemberDialer | undefined
+  #syncer: BlockSyncer | undefined
+  #driver: ConsensusDriver | undefined
+  #http: FastifyInstance | undefined
+  #peerId = ''
+  #lastBlockAt = 0
+  #started = false
+
+  constructor(opts: NodeOptions, modules: NodeModules) {
+    this.#opts = opts
+    this.#modules = modules
+    const { config, dir } = opts.home
+    this.logger =
+      opts.logger ??
+      createLogger({
+        level: config.log.level,
+        ...(config.log.file === null ? {} : { file: `${dir}/${config.log.file}` }),
+        name: config.name,
+      })
+    this.metrics = createMetrics({ defaultMetrics: opts.processMetrics ?? false })
+  }
+
+  get chain(): Chain {
+    if (this.#chain === undefined) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node not started')
+    return this.#chain
+  }
+
+  get chainId(): string {
+    return this.#opts.home.genesis.chainId
+  }
+
+  get params() {
+    return this.#opts.home.genesis.params
+  }
+
+  get peerId(): string {
+    return this.#peerId
+  }
+
+  get host(): Host | undefined {
+    return this.#host
+  }
+
+  get apiUrl(): string {
+    const addr = this.#http?.server.address()
+    if (addr === null || addr === undefined || typeof addr === 'string') return ''
+    return `http://${addr.address}:${addr.port}`
+  }
+
+  get p2pAddresses(): string[] {
+    return this.#host?.getMultiaddrs().map((a) => a.toString()) ?? []
+  }
+
+  get mempool(): Mempool {
+    if (this.#mempool === undefined) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node not started')
+    return this.#mempool
+  }
+
+  async start(): Promise<void> {
+    const { home } = this.#opts
+    const { config, genesis } = home
+    const log = this.logger
+    const signal = this.#controller.signal
+
+    this.#store = new CachedKvStore(await openLevelStore(home.dataDir))
+    const chain = await Chain.open({
+      store: this.#store,
+      genesis,
+      app: this.#modules.app,
+      openStateTree: this.#modules.openStateTree,
+    })
+    this.#chain = chain
+    this.metrics.chainHeight.set(chain.height)
+    log.info(
+      { height: chain.height, hash: toHex(chain.head.hash), app: this.#modules.app.name },
+      'chain opened',
+    )
+
+    this.#mempool = new Mempool(
+      {
+        idle: () => this.#gate.idle(),
+        checkTx: (tx, o) => chain.checkTx(tx, o),
+        nonceOf: (s) => chain.nonceOf(s),
+        isCommitted: async (h) => (await chain.blocks.getTxLocation(h)) !== undefined,
+      },
+      config.mempool,
+      {
+        onRejected: (hash, error) =>
+          this.events.emit('tx', { hash, status: 'rejected', error: codeOf(error) }),
+      },
+    )
+
+    const privateKey = await nodePrivateKey(home.nodeKey.secretKey)
+    this.#peerId = peerIdFromPrivateKey(privateKey).toString()
+    const scores = new PeerScores((peer, reason) => {
+      this.metrics.peerDisconnects.inc()
+      log.warn({ peer, reason }, 'disconnecting misbehaving peer')
+      void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
+    })
+    const gater = new MemberGater(
+      this.#peerId,
+      (p) => scores.isBanned(p),
+      (p) => {
+        this.metrics.peersRefused.inc()
+        log.debug({ peer: p }, 'refused a peer that is not a member')
+      },
+    )
+    gater.setMembers(chain.members)
+    this.#gater = gater
+    const maxGossip = maxProposalMessageBytes(genesis.params)
+    const host = await createHost({
+      privateKey,
+      listen: config.p2p.listen,
+      gater,
+      maxGossipBytes: maxGossip,
+      sync: {
+        chainId: chain.chainId,
+        params: chain.params,
+        scores,
+        logger: log,
+        metrics: this.metrics,
+        source: {
+          height: () => chain.height,
+          headHash: () => chain.head.hash,
+          candidateBlock: (hash) => this.#driver?.candidateBlock(hash)?.serialize(),
+          blockWithCertificate: async (h) => {
+            const [b, c] = await Promise.all([chain.blocks.getBlockBytes(h), chain.blocks.getCertificate(h)])
+            return b === undefined || c === undefined ? undefined : [b, c.serialize()]
+          },
+        },
+      },
+    })
+    this.#host = host
+    host.addEventListener('connection:open', () => this.metrics.peers.set(this.#memberPeerCount()))
+    host.addEventListener('connection:close', () => this.metrics.peers.set(this.#memberPeerCount()))
+
+    const gossip = new Gossip({
+      chainId: chain.chainId,
+      params: chain.params,
+      pubsub: host.services.pubsub,
+      scores,
+      allows: (p) => gater.allows(p),
+      logger: log,
+      metrics: this.metrics,
+    })
+    this.#gossip = gossip
+
+    this.#syncer = new BlockSyncer({
+      chain,
+      host,
+      gater,
+      scores,
+      commitLane: this.#commitLane,
+      gate: this.#gate,
+      onApplied: async (block, cert) => {
+        await this.#afterCommit(block, cert, 'sync')
+        this.#driver?.onExternalCommit()
+      },
+      logger: log,
+      metrics: this.metrics,
+    })
+
+    const wal = new Wal(this.#store)
+    this.#driver = new ConsensusDriver({
+      chain,
+      mempool: this.#mempool,
+      gossip,
+      wal,
+      validatorKey: home.validatorKey,
+      timing: config.consensus,
+      maxBlockTxs: config.limits.maxBlockTxs,
+      clock: this.#opts.clock ?? systemClock,
+      commitLane: this.#commitLane,
+      gate: this.#gate,
+      onCommitted: (block, cert) => this.#afterCommit(block, cert, 'consensus'),
+      requestSync: () => this.#syncer?.trigger(),
+      fetchBlock: (hash) => this.#fetchCandidate(hash),
+      logger: log,
+      metrics: this.metrics,
+    })
+
+    await host.start()
+    if (signal.aborted) return
+    gossip.start({
+      onTx: (tx, from) => this.#onGossipTx(tx, from),
+      onProposal: (p, b, from) => this.#driver!.onProposal(p, b, from),
+      onVote: (v, from) => this.#driver!.onVote(v, from),
+    })
+    const peers = config.p2p.peers.map(parsePeerAddress)
+    this.#dialer = new MemberDialer(
+      host,
+      peers.map((p) => ({ peerId: p.peerId, addrs: [p.addr] })),
+      (p) => gater.allows(p),
+      log,
+    )
+    await this.#dialer.start()
+    this.#syncer.start()
+    await this.#driver.start()
+
+    this.#http = await createHttpServer(this, {
+      logger: log,
+      apiTxsPerSecond: config.limits.apiTxsPerSecond,
+      apiTxBurst: config.limits.apiTxBurst,
+    })
+    await this.#http.listen({ host: config.api.host, port: config.api.port })
+    this.#started = true
+    log.info(
+      {
+        peerId: this.#peerId,
+        api: this.apiUrl,
+        p2p: this.p2pAddresses,
+        validator: home.validatorKey !== null,
+      },
+      'node started',
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort()
+    const log = this.logger
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn()
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, `stopping ${what} failed`)
+      }
+    }
+    await step('http', () => this.#http?.close())
+    await step('consensus', () => this.#driver?.stop())
+    await step('sync', () => this.#syncer?.stop())
+    await step('dialer', () => this.#dialer?.stop())
+    await step('gossip', () => this.#gossip?.stop())
+    await step('libp2p', () => this.#host?.stop())
+    // Wait for a commit in flight: its batch is synced before the store closes.
+    await step('commit lane', () => this.#commitLane.run(async () => {}))
+    await step('store', () => this.#store?.close())
+    if (this.#started) log.info('node stopped')
+    this.#started = false
+    log.flush?.()
+  }
+
+  #memberPeerCount(): number {
+    const gater = this.#gater
+    if (this.#host === undefined || gater === undefined) return 0
+    return new Set(
+      this.#host
+        .getConnections()
+        .map((c) => c.remotePeer.toString())
+        .filter((p) => gater.isMember(p)),
+    ).size
+  }
+
+  /** After any commit (consensus or sync), inside the commit lane: metrics, events, mempool, gater. */
+  async #afterCommit(
+    block: Block,
+    certificate: CommitCertificate,
+    source: 'consensus' | 'sync',
+  ): Promise<void> {
+    const chain = this.chain
+    const now = Date.now()
+    this.metrics.chainHeight.set(chain.height)
+    this.metrics.blocksCommitted.inc({ source })
+    this.metrics.txsCommitted.inc(block.txs.length)
+    if (this.#lastBlockAt > 0) this.metrics.blockIntervalSeconds.observe((now - this.#lastBlockAt) / 1000)
+    this.#lastBlockAt = now
+    const mempool = this.mempool
+    block.txs.forEach((tx, index) => {
+      const hash = tx.hashHex()
+      const entry = mempool.get(hash)
+      if (entry !== undefined && entry.source === 'api')
+        this.metrics.txCommitSeconds.observe((now - entry.admittedAtMs) / 1000)
+      this.events.emit('tx', { hash, status: 'committed', height: block.height, index })
+    })
+    this.events.emit('block', {
+      height: block.height,
+      hash: block.hashHex(),
+      stateRoot: toHex(block.header.stateRoot),
+      timeMs: block.header.timeMs,
+      round: certificate.round,
+      txs: block.txs.map((t) => t.hashHex()),
+    })
+    const removed = this.#gater?.setMembers(chain.members) ?? []
+    for (const peer of removed) void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
+    mempool.removeCommitted(block.txs)
+    // The re-check reads state per pending transaction: never on the consensus path.
+    void mempool
+      .recheck()
+      .catch((e: Error) => this.logger.warn({ err: e.message }, 'mempool re-check failed'))
+    this.metrics.mempoolSize.set(mempool.size)
+    this.metrics.mempoolBytes.set(mempool.bytes)
+  }
+
+  /** Asks member peers, one after the other, for a proposed block we do not hold. */
+  async #fetchCandidate(hash: Uint8Array): Promise<Block | undefined> {
+    const host = this.#host
+    const gater = this.#gater
+    if (host === undefined || gater === undefined) return undefined
+    const peers = [...new Set(host.getConnections().map((c) => c.remotePeer.toString()))].filter((p) =>
+      gater.allows(p),
+    )
+    for (const peer of peers) {
+      try {
+        const block = await host.services.sync.candidate(
+          peerIdFromString(peer),
+          hash,
+          AbortSignal.timeout(2000),
+        )
+        if (block !== undefined) return block
+      } catch (e) {
+        this.logger.debug({ peer, err: (e as Error).message }, 'candidate request failed')
+      }
+    }
+    return undefined
+  }
+
+  async #onGossipTx(tx: Transaction, _from: string): Promise<Verdict> {
+    try {
+      await this.mempool.add(tx, 'gossip')
+      this.metrics.mempoolAdmitted.inc({ source: 'gossip' })
+      this.metrics.mempoolSize.set(this.mempool.size)
+      return ACCEPT
+    } catch (e) {
+      const code = isGovchainError(e) ? e.code : 'UNKNOWN'
+      this.metrics.mempoolRejected.inc({ source: 'gossip', code })
+      switch (code) {
+        case 'TX_BAD_SIGNATURE':
+          return reject(code, Penalty.severe)
+        case MempoolErrorCode.DUPLICATE:
+        case MempoolErrorCode.ALREADY_COMMITTED:
+        case MempoolErrorCode.FULL:
+        case MempoolErrorCode.SENDER_FULL:
+        case MempoolErrorCode.NONCE_TAKEN:
+        case MempoolErrorCode.NONCE_TOO_FAR:
+        case 'TX_BAD_NONCE':
+        case 'TX_EXPIRED':
+          return ignore(code)
+        default:
+          // Passed the sender's own admission but not ours: states may differ by a block.
+          return reject(code, Penalty.minor)
+      }
+    }
+  }
+
+  // ---- ApiBackend ----
+
+  async submitTx(tx: Transaction): Promise<void> {
+    if (!this.#started) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is starting')
+    try {
+      await this.mempool.add(tx, 'api')
+    } catch (e) {
+      this.metrics.mempoolRejected.inc({ source: 'api', code: isGovchainError(e) ? e.code : 'UNKNOWN' })
+      throw e
+    }
+    this.metrics.mempoolAdmitted.inc({ source: 'api' })
+    this.metrics.mempoolSize.set(this.mempool.size)
+    this.events.emit('tx', { hash: tx.hashHex(), status: 'pending' })
+    await this.#gossip?.publishTx(tx)
+  }
+
+  async txStatus(hash: Uint8Array): Promise<TxStatusJson | undefined> {
+    const hex = toHex(hash)
+    const chain = this.chain
+    const loc = await chain.blocks.getTxLocation(hash)
+    if (loc !== undefined) {
+      const receipt = await chain.blocks.getReceipt(loc.height, loc.index)
+      return {
+        hash: hex,
+        status: 'committed',
+        height: loc.height,
+        index: loc.index,
+        ...(receipt === undefined ? {} : { receipt: receiptToJSON(receipt) }),
+      }
+    }
+    if (this.mempool.has(hex)) return { hash: hex, status: 'pending' }
+    const rejected = this.mempool.rejected(hex)
+    if (rejected !== undefined) return { hash: hex, status: 'rejected', error: rejected.error }
+    return undefined
+  }
+
+  async block(which: number | 'latest'): Promise<unknown> {
+    const chain = this.chain
+    const height = which === 'latest' ? chain.height : which
+    if (height < 1 || height > chain.height) return undefined
+    const [block, cert] = await Promise.all([
+      chain.blocks.getBlock(height, chain.params),
+      chain.blocks.getCertificate(height),
+    ])
+    if (block === undefined || cert === undefined) return undefined
+    return {
+      height,
+      hash: block.hashHex(),
+      header: block.header.toJSON(),
+      txs: block.txs.map((t) => t.hashHex()),
+      evidence: block.evidence.map((e) => e.toJSON()),
+      certificate: cert.toJSON(),
+    }
+  }
+
+  async status(): Promise<StatusJson> {
+    const chain = this.chain
+    const { config, genesis } = this.#opts.home
+    const names = new Map(genesis.validators.map((v) => [toHex(v.publicKey), v]))
+    return {
+      chainId: chain.chainId,
+      node: { name: config.name, org: config.org, peerId: this.#peerId },
+      height: chain.height,
+      blockHash: toHex(chain.head.hash),
+      stateRoot: toHex(chain.head.stateRoot),
+      timeMs: chain.head.timeMs,
+      validators: chain.nextValidators.validators.map((v) => {
+        const g = names.get(toHex(v.publicKey))
+        return {
+          publicKey: toHex(v.publicKey),
+          power: v.power,
+          name: g?.name ?? null,
+          member: g?.member ?? null,
+        }
+      }),
+      peers: this.#memberPeerCount(),
+      syncing: this.#syncer?.syncing ?? false,
+      consensus: {
+        height: this.#driver?.height ?? 0,
+        round: this.#driver?.round ?? 0,
+        step: this.#driver?.step ?? 'idle',
+      },
+      mempool: { txs: this.mempool.size, bytes: this.mempool.bytes },
+    }
+  }
+
+  async record(id: string, prove: boolean): Promise<unknown> {
+    const chain = this.chain
+    const result = await chain.query('record', { id }, { prove: prove && chain.height > 0 })
+    if (result.value === null) return undefined
+    return {
+      id,
+      height: result.height,
+      record: jsonSafe(result.value as Encodable),
+      ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
+    }
+  }
+}
+
+function codeOf(e: GovchainError): { code: string; message: string } {
+  return { code: e.code, message: e.message }
+}

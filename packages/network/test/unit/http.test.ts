@@ -1,0 +1,143 @@
+/** HTTP validation and error codes through fastify.inject (routes + error mapping + mempool). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import {
+  createSignedTx,
+  DEFAULT_CHAIN_PARAMS,
+  encode,
+  keyPairFromSeed,
+  toBase64,
+  TxError,
+  TxErrorCode,
+  type Transaction,
+} from '@govchain/ledger'
+import { createHttpServer } from '../../src/http/server.js'
+import type { ApiBackend } from '../../src/http/routes.js'
+import { Mempool } from '../../src/mempool.js'
+import { NodeEvents } from '../../src/events.js'
+import { createMetrics } from '../../src/metrics.js'
+import { silentLogger } from '../../src/logger.js'
+
+const alice = keyPairFromSeed('alice')
+const tx = (nonce: number, chainId = 'http-test'): Transaction =>
+  createSignedTx(
+    {
+      chainId,
+      sender: alice.publicKey,
+      nonce,
+      type: 'kv.put',
+      payload: encode({ key: 'k', value: 'v' }),
+      expiryHeight: null,
+    },
+    alice.secretKey,
+  )
+
+describe('HTTP API validation', () => {
+  let app: FastifyInstance
+  let mempool: Mempool
+  beforeAll(async () => {
+    mempool = new Mempool(
+      {
+        checkTx: async (t) => {
+          if (t.chainId !== 'http-test') throw new TxError(TxErrorCode.WRONG_CHAIN, 'other chain')
+          if (!t.verifySignature()) throw new TxError(TxErrorCode.BAD_SIGNATURE, 'bad signature')
+        },
+        nonceOf: async () => 0,
+        isCommitted: async () => false,
+      },
+      { maxTxs: 3 },
+    )
+    const backend: ApiBackend = {
+      chainId: 'http-test',
+      params: DEFAULT_CHAIN_PARAMS,
+      events: new NodeEvents(),
+      metrics: createMetrics(),
+      submitTx: async (t) => void (await mempool.add(t)),
+      txStatus: async (h) =>
+        mempool.has(Buffer.from(h).toString('hex'))
+          ? { hash: Buffer.from(h).toString('hex'), status: 'pending' }
+          : undefined,
+      block: async () => undefined,
+      status: async () => ({
+        chainId: 'http-test',
+        node: { name: 'n', org: 'o', peerId: 'p' },
+        height: 0,
+        blockHash: '',
+        stateRoot: '',
+        validators: [],
+        peers: 0,
+        syncing: false,
+      }),
+      record: async () => undefined,
+    }
+    app = await createHttpServer(backend, { logger: silentLogger(), apiTxsPerSecond: 1000, apiTxBurst: 1000 })
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+
+  const post = (payload: string, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/v1/txs', payload, headers: { 'content-type': contentType } })
+  const b64 = (t: Transaction | Uint8Array) =>
+    JSON.stringify({ tx: toBase64(t instanceof Uint8Array ? t : t.serialize()) })
+  const corrupt = () => {
+    const b = new Uint8Array(tx(9).serialize())
+    b[b.length - 2]! ^= 1
+    return b
+  }
+
+  it.each([
+    ['malformed JSON', () => post('{"tx"'), 400, 'API_BAD_REQUEST'],
+    ['missing field', () => post('{}'), 400, 'API_BAD_REQUEST'],
+    ['extra field', () => post('{"tx":"AAAA","x":1}'), 400, 'API_BAD_REQUEST'],
+    ['number instead of string', () => post('{"tx":5}'), 400, 'API_BAD_REQUEST'],
+    ['text/plain', () => post('hello', 'text/plain'), 415, 'API_UNSUPPORTED_MEDIA_TYPE'],
+    ['non-canonical base64', () => post('{"tx":"AAA"}'), 400, 'DECODE_BAD_SHAPE'],
+    ['not CBOR', () => post(b64(new Uint8Array([0xff]))), 400, 'DECODE_MALFORMED_CBOR'],
+    ['body too large', () => post(JSON.stringify({ tx: 'A'.repeat(200_000) })), 413, 'API_TOO_LARGE'],
+    ['tx too large', () => post(JSON.stringify({ tx: 'A'.repeat(90_000) })), 413, 'API_TOO_LARGE'],
+    ['wrong chain', () => post(b64(tx(0, 'other'))), 400, 'TX_WRONG_CHAIN'],
+    ['bad signature', () => post(b64(corrupt())), 403, 'TX_BAD_SIGNATURE'],
+    ['bad hash param', () => app.inject({ method: 'GET', url: '/v1/txs/ABC' }), 400, 'API_BAD_REQUEST'],
+    [
+      'unknown tx',
+      () => app.inject({ method: 'GET', url: `/v1/txs/${'a'.repeat(64)}` }),
+      404,
+      'API_NOT_FOUND',
+    ],
+    ['height zero', () => app.inject({ method: 'GET', url: '/v1/blocks/0' }), 400, 'API_BAD_REQUEST'],
+    ['unknown block', () => app.inject({ method: 'GET', url: '/v1/blocks/5' }), 404, 'API_NOT_FOUND'],
+    ['bad record id', () => app.inject({ method: 'GET', url: '/v1/records/a%20b' }), 400, 'API_BAD_REQUEST'],
+    [
+      'bad prove flag',
+      () => app.inject({ method: 'GET', url: '/v1/records/a?prove=yes' }),
+      400,
+      'API_BAD_REQUEST',
+    ],
+    ['unknown route', () => app.inject({ method: 'GET', url: '/v2/x' }), 404, 'API_NOT_FOUND'],
+  ])('%s → %s %s', async (_what, call, status, code) => {
+    const r = await call()
+    expect(r.statusCode).toBe(status)
+    expect(r.json().error.code).toBe(code)
+    expect(mempool.size).toBe(0)
+  })
+
+  it('accepts a good transaction once (202), then 409, and 503 when the mempool is full', async () => {
+    const first = await post(b64(tx(0)))
+    expect(first.statusCode).toBe(202)
+    expect(first.json().hash).toBe(tx(0).hashHex())
+    expect((await post(b64(tx(0)))).json().error.code).toBe('MEMPOOL_DUPLICATE')
+    expect((await post(b64(tx(1)))).statusCode).toBe(202)
+    expect((await post(b64(tx(2)))).statusCode).toBe(202)
+    const full = await post(b64(tx(3)))
+    expect([full.statusCode, full.json().error.code]).toEqual([503, 'MEMPOOL_FULL'])
+    const status = await app.inject({ method: 'GET', url: `/v1/txs/${tx(0).hashHex()}` })
+    expect(status.json().status).toBe('pending')
+  })
+
+  it('serves Prometheus metrics with units in their names', async () => {
+    const r = await app.inject({ method: 'GET', url: '/metrics' })
+    expect(r.statusCode).toBe(200)
+    expect(r.body).toMatch(/govchain_http_request_seconds_bucket/)
+  })
+})
