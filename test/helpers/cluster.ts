@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateDevnet, nodeCommand, type NetworkJson } from '@govchain/network'
+import { generateDevnet, nodeCommand, type DevnetGenesisHooks, type NetworkJson } from '@govchain/network'
 import {
   createSignedTx,
   encode,
@@ -45,13 +45,22 @@ export class Cluster {
 
   /** Runs node i's command through this (e.g. `ip netns exec NS`). */
   wrap: (i: number) => string[] = () => []
+  /** The command that runs one node (default: the network's `govchain node start`). */
+  command: (home: string) => ReturnType<typeof nodeCommand> = nodeCommand
 
   static async start(
     nodes = 4,
-    opts: { hosts?: string[]; wrap?: (i: number) => string[] } = {},
+    opts: {
+      hosts?: string[]
+      wrap?: (i: number) => string[]
+      /** The application's genesis (e.g. a demo alliance); with `command` running that application. */
+      hooks?: DevnetGenesisHooks
+      command?: (home: string) => ReturnType<typeof nodeCommand>
+    } = {},
   ): Promise<Cluster> {
     const c = new Cluster()
     if (opts.wrap) c.wrap = opts.wrap
+    if (opts.command) c.command = opts.command
     const basePort = nextPort
     nextPort += 200
     c.network = await generateDevnet({
@@ -60,6 +69,7 @@ export class Cluster {
       basePort,
       logLevel: 'info',
       ...(opts.hosts ? { hosts: opts.hosts } : {}),
+      ...(opts.hooks ? { hooks: opts.hooks } : {}),
     })
     for (const a of c.network.accounts)
       c.accounts.push({
@@ -78,7 +88,7 @@ export class Cluster {
   /** Starts node i and resolves once it prints its `started` line. */
   startNode(i: number): Promise<void> {
     const n = this.network.nodes[i]!
-    const { command, args, env } = nodeCommand(n.home)
+    const { command, args, env } = this.command(n.home)
     const err = openSync(join(n.home, 'stderr.log'), 'a')
     const [cmd, ...rest] = [...this.wrap(i), command, ...args]
     const child = spawn(cmd!, rest, { env, stdio: ['ignore', 'pipe', err, 'ipc'] })

@@ -88,8 +88,15 @@ export type ConsensusDriverOptions = {
   readonly commitLane: Mutex
   /** Block work runs through it, ahead of transaction admission. */
   readonly gate: PriorityGate
-  /** After a block committed by consensus (inside the commit lane): events, mempool, gater. */
-  readonly onCommitted: (block: Block, certificate: CommitCertificate) => Promise<void>
+  /**
+   * After a block committed by consensus (inside the commit lane): events, mempool, gater.
+   * `latencyMs`: from the start of the height on this node to the commit.
+   */
+  readonly onCommitted: (
+    block: Block,
+    certificate: CommitCertificate,
+    info: { readonly latencyMs: number | null },
+  ) => Promise<void>
   /** A message from a height beyond the next one: we are behind. */
   readonly requestSync: () => void
   /** Fetches a block of the current height by hash from peers (proposal gossip lost). */
@@ -120,6 +127,8 @@ export class ConsensusDriver {
   #walContext: { block: Uint8Array | null } = { block: null }
   #nextHeightScheduled = 0
   #lastCommitAt = 0
+  /** Clock time at which the current height started here (0: restored from the WAL, unknown). */
+  #heightStartedAt = 0
 
   constructor(opts: ConsensusDriverOptions) {
     this.#o = opts
@@ -257,6 +266,7 @@ export class ConsensusDriver {
   }
 
   #onNewHeight(height: number): void {
+    this.#heightStartedAt = this.#o.clock.now()
     for (const [k, b] of this.#blocks) if (b.height < height) this.#blocks.delete(k)
     void this.#o.wal.prune(height - 1).catch(() => {})
   }
@@ -368,7 +378,10 @@ export class ConsensusDriver {
         chain.validateBlock(block, {
           nowMs: this.#o.clock.now(),
           round,
-          onPhase: (phase, ms) => (phases[phase] = Math.round(ms)),
+          onPhase: (phase, ms) => {
+            phases[phase] = Math.round(ms)
+            this.#o.metrics?.validationPhaseSeconds.observe({ phase }, ms / 1000)
+          },
         }),
       )
       this.#log.debug(
@@ -399,8 +412,15 @@ export class ConsensusDriver {
         const started = performance.now()
         const executed = chain.executedBlock(blockHash) ?? (await chain.validateBlock(block))
         await chain.commitBlock(executed, certificate)
-        this.#o.metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
-        await this.#o.onCommitted(block, certificate)
+        const metrics = this.#o.metrics
+        metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
+        metrics?.roundsPerHeight.observe(certificate.round + 1)
+        const latencyMs =
+          this.#heightStartedAt > 0 && this.#state.height === height
+            ? Math.max(0, this.#o.clock.now() - this.#heightStartedAt)
+            : null
+        if (latencyMs !== null) metrics?.commitLatencySeconds.observe(latencyMs / 1000)
+        await this.#o.onCommitted(block, certificate, { latencyMs })
         this.#log.info(
           { height, round: certificate.round, txs: block.txs.length, hash: block.hashHex() },
           'committed block',

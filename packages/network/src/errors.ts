@@ -53,3 +53,12 @@ export const ApiErrorCode = {
 } as const
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode]
 export class ApiError extends GovchainError<ApiErrorCode> {}
+
+export const ExplorerErrorCode = {
+  /** esbuild could not bundle the explorer page script. */
+  BUILD_FAILED: 'EXPLORER_BUILD_FAILED',
+  /** The page bundle reached a Node built-in (e.g. node:crypto): it would not run in a browser. */
+  NODE_BUILTIN: 'EXPLORER_NODE_BUILTIN',
+} as const
+export type ExplorerErrorCode = (typeof ExplorerErrorCode)[keyof typeof ExplorerErrorCode]
+export class ExplorerError extends GovchainError<ExplorerErrorCode> {}

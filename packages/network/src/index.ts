@@ -14,7 +14,15 @@ export * from './node.js'
 export * from './run-node.js'
 export * from './builtin-kv-app.js'
 export { createHttpServer } from './http/server.js'
-export type { ApiBackend, StatusJson, TxStatusJson } from './http/routes.js'
+export type {
+  ApiBackend,
+  BlockTxsJson,
+  QueryJson,
+  StatusJson,
+  TxStatusJson,
+  TxSummaryJson,
+} from './http/routes.js'
+export { buildExplorerScript, explorerHtml, EXPLORER_CSP } from './explorer/serve.js'
 export { statusOf as httpStatusOf, toHttpError } from './http/errors.js'
 export * from './p2p/member-gater.js'
 export * from './p2p/peer-scores.js'

@@ -1,7 +1,11 @@
 /**
  * Prometheus metrics of a node, as one typed object (modelled on lodestar's reqresp metrics):
- * every metric is created here, with its unit in its name (`_seconds`, `_bytes`, `_total`).
- * Each node has its own registry, so several nodes can run in one process (tests).
+ * every metric is created here, with its unit in its name (`_seconds`, `_bytes`, `_total`,
+ * `_blocks`). Each node has its own registry, so several nodes can run in one process (tests).
+ *
+ * What an operator watches (README "Metrics"): height, rounds per height, commit latency,
+ * mempool size, transactions accepted / rejected by code, peers, sync progress and the
+ * validation phase timings.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
@@ -41,6 +45,25 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
       registers,
     }),
+    roundsPerHeight: new Histogram({
+      name: 'govchain_consensus_rounds_per_height',
+      help: 'Rounds consensus needed to decide a height (1 = decided in round 0)',
+      buckets: [1, 2, 3, 4, 6, 10],
+      registers,
+    }),
+    commitLatencySeconds: new Histogram({
+      name: 'govchain_consensus_commit_latency_seconds',
+      help: 'From the start of a height on this node to the commit of its block (consensus commits)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+    validationPhaseSeconds: new Histogram({
+      name: 'govchain_block_validation_phase_seconds',
+      help: 'Time spent in each phase of full block validation (structure, signatures, execution, stateRoot)',
+      labelNames: ['phase'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     consensusRound: new Gauge({
       name: 'govchain_consensus_round',
       help: 'Current consensus round',
@@ -68,15 +91,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Bytes of transactions in the mempool',
       registers,
     }),
-    mempoolAdmitted: new Counter({
-      name: 'govchain_mempool_admitted_total',
-      help: 'Transactions admitted, by source',
+    txsAccepted: new Counter({
+      name: 'govchain_txs_accepted_total',
+      help: 'Transactions admitted to the mempool, by source (api, gossip)',
       labelNames: ['source'] as const,
       registers,
     }),
-    mempoolRejected: new Counter({
-      name: 'govchain_mempool_rejected_total',
-      help: 'Transactions refused at admission, by source and code',
+    txsRejected: new Counter({
+      name: 'govchain_txs_rejected_total',
+      help: 'Transactions refused, by source (api, gossip at admission; mempool when a re-check or block building drops one) and error code',
       labelNames: ['source', 'code'] as const,
       registers,
     }),
@@ -112,6 +135,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     syncBlocksApplied: new Counter({
       name: 'govchain_sync_blocks_applied_total',
       help: 'Blocks applied from sync',
+      registers,
+    }),
+    syncTargetHeight: new Gauge({
+      name: 'govchain_sync_target_height',
+      help: 'Highest committed height reported by a member peer at the last sync round',
+      registers,
+    }),
+    syncBehindBlocks: new Gauge({
+      name: 'govchain_sync_behind_blocks',
+      help: 'Blocks this node is behind the highest peer (0 when caught up)',
+      registers,
+    }),
+    syncActive: new Gauge({
+      name: 'govchain_sync_active',
+      help: '1 while this node is fetching blocks it is missing, else 0',
       registers,
     }),
     httpRequests: new Counter({

@@ -15,6 +15,9 @@ import {
   openLevelStore,
   receiptToJSON,
   stateProofBundleToJSON,
+  genesisHash,
+  genesisToJSON,
+  toBase64,
   toHex,
   isGovchainError,
   type Application,
@@ -25,6 +28,7 @@ import {
   type KvStore,
   type StateTree,
   type Transaction,
+  type ValidatorSet,
 } from '@govchain/ledger'
 import { CachedKvStore } from './cached-store.js'
 import type { NodeHome } from './config.js'
@@ -32,7 +36,7 @@ import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
-import type { ApiBackend, StatusJson, TxStatusJson } from './http/routes.js'
+import type { ApiBackend, BlockTxsJson, QueryJson, StatusJson, TxStatusJson } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
 import { PriorityGate } from './priority-gate.js'
@@ -43,6 +47,8 @@ import { MemberGater } from './p2p/member-gater.js'
 import { Penalty, PeerScores } from './p2p/peer-scores.js'
 import { BlockSyncer } from './sync.js'
 import { Wal } from './wal.js'
+
+const RECENT_COMMITS = 256
 
 export type NodeModules = {
   readonly app: Application
@@ -60,7 +66,10 @@ export type NodeOptions = {
 export class GovchainNode implements ApiBackend {
   readonly events = new NodeEvents()
   readonly metrics: NodeMetrics
+  /** The root logger; every module logs through a child (`{ module }`). */
   readonly logger: Logger
+  /** This class's own lines (`module: node`). */
+  readonly #log: Logger
   readonly #opts: NodeOptions
   readonly #modules: NodeModules
   readonly #controller = new AbortController()
@@ -78,6 +87,8 @@ export class GovchainNode implements ApiBackend {
   #http: FastifyInstance | undefined
   #peerId = ''
   #lastBlockAt = 0
+  /** Commit time and latency of the latest blocks (for the explorer's charts); bounded. */
+  readonly #commits = new Map<number, { atMs: number; latencyMs: number | null }>()
   #started = false
 
   constructor(opts: NodeOptions, modules: NodeModules) {
@@ -91,8 +102,12 @@ export class GovchainNode implements ApiBackend {
         ...(config.log.file === null ? {} : { file: `${dir}/${config.log.file}` }),
         name: config.name,
       })
+    this.#log = this.logger.child({ module: 'node' })
     this.metrics = createMetrics({ defaultMetrics: opts.processMetrics ?? false })
+    this.#genesisHash = toHex(genesisHash(opts.home.genesis))
   }
+
+  readonly #genesisHash: string
 
   get chain(): Chain {
     if (this.#chain === undefined) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node not started')
@@ -133,7 +148,9 @@ export class GovchainNode implements ApiBackend {
   async start(): Promise<void> {
     const { home } = this.#opts
     const { config, genesis } = home
+    // Components take the root logger and make their own `{ module }` child.
     const log = this.logger
+    const own = this.#log
     const signal = this.#controller.signal
 
     this.#store = new CachedKvStore(await openLevelStore(home.dataDir))
@@ -145,7 +162,7 @@ export class GovchainNode implements ApiBackend {
     })
     this.#chain = chain
     this.metrics.chainHeight.set(chain.height)
-    log.info(
+    own.info(
       { height: chain.height, hash: toHex(chain.head.hash), app: this.#modules.app.name },
       'chain opened',
     )
@@ -159,8 +176,11 @@ export class GovchainNode implements ApiBackend {
       },
       config.mempool,
       {
-        onRejected: (hash, error) =>
-          this.events.emit('tx', { hash, status: 'rejected', error: codeOf(error) }),
+        // After admission: a re-check or our block building dropped it.
+        onRejected: (hash, error) => {
+          this.metrics.txsRejected.inc({ source: 'mempool', code: error.code })
+          this.events.emit('tx', { hash, status: 'rejected', error: codeOf(error) })
+        },
       },
     )
 
@@ -168,7 +188,8 @@ export class GovchainNode implements ApiBackend {
     this.#peerId = peerIdFromPrivateKey(privateKey).toString()
     const scores = new PeerScores((peer, reason) => {
       this.metrics.peerDisconnects.inc()
-      log.warn({ peer, reason }, 'disconnecting misbehaving peer')
+      // Our verdict about an authenticated member peer (its id, our reason code), once per ban.
+      own.warn({ peer, reason }, 'disconnecting misbehaving peer')
       void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
     })
     const gater = new MemberGater(
@@ -176,7 +197,7 @@ export class GovchainNode implements ApiBackend {
       (p) => scores.isBanned(p),
       (p) => {
         this.metrics.peersRefused.inc()
-        log.debug({ peer: p }, 'refused a peer that is not a member')
+        own.debug({ peer: p }, 'refused a peer that is not a member')
       },
     )
     gater.setMembers(chain.members)
@@ -227,7 +248,7 @@ export class GovchainNode implements ApiBackend {
       commitLane: this.#commitLane,
       gate: this.#gate,
       onApplied: async (block, cert) => {
-        await this.#afterCommit(block, cert, 'sync')
+        await this.#afterCommit(block, cert, 'sync', null)
         this.#driver?.onExternalCommit()
       },
       logger: log,
@@ -246,7 +267,7 @@ export class GovchainNode implements ApiBackend {
       clock: this.#opts.clock ?? systemClock,
       commitLane: this.#commitLane,
       gate: this.#gate,
-      onCommitted: (block, cert) => this.#afterCommit(block, cert, 'consensus'),
+      onCommitted: (block, cert, info) => this.#afterCommit(block, cert, 'consensus', info.latencyMs),
       requestSync: () => this.#syncer?.trigger(),
       fetchBlock: (hash) => this.#fetchCandidate(hash),
       logger: log,
@@ -278,7 +299,7 @@ export class GovchainNode implements ApiBackend {
     })
     await this.#http.listen({ host: config.api.host, port: config.api.port })
     this.#started = true
-    log.info(
+    own.info(
       {
         peerId: this.#peerId,
         api: this.apiUrl,
@@ -291,7 +312,7 @@ export class GovchainNode implements ApiBackend {
 
   async stop(): Promise<void> {
     this.#controller.abort()
-    const log = this.logger
+    const log = this.#log
     const step = async (what: string, fn: () => unknown) => {
       try {
         await fn()
@@ -310,18 +331,25 @@ export class GovchainNode implements ApiBackend {
     await step('store', () => this.#store?.close())
     if (this.#started) log.info('node stopped')
     this.#started = false
-    log.flush?.()
+    this.logger.flush?.()
   }
 
   #memberPeerCount(): number {
+    return this.#memberPeers().length
+  }
+
+  /** Peer ids of the connected members, sorted. */
+  #memberPeers(): string[] {
     const gater = this.#gater
-    if (this.#host === undefined || gater === undefined) return 0
-    return new Set(
-      this.#host
-        .getConnections()
-        .map((c) => c.remotePeer.toString())
-        .filter((p) => gater.isMember(p)),
-    ).size
+    if (this.#host === undefined || gater === undefined) return []
+    return [
+      ...new Set(
+        this.#host
+          .getConnections()
+          .map((c) => c.remotePeer.toString())
+          .filter((p) => gater.isMember(p)),
+      ),
+    ].sort()
   }
 
   /** After any commit (consensus or sync), inside the commit lane: metrics, events, mempool, gater. */
@@ -329,14 +357,18 @@ export class GovchainNode implements ApiBackend {
     block: Block,
     certificate: CommitCertificate,
     source: 'consensus' | 'sync',
+    latencyMs: number | null,
   ): Promise<void> {
     const chain = this.chain
     const now = Date.now()
+    const validators = chain.validatorSets.current
     this.metrics.chainHeight.set(chain.height)
     this.metrics.blocksCommitted.inc({ source })
     this.metrics.txsCommitted.inc(block.txs.length)
     if (this.#lastBlockAt > 0) this.metrics.blockIntervalSeconds.observe((now - this.#lastBlockAt) / 1000)
     this.#lastBlockAt = now
+    this.#commits.set(block.height, { atMs: now, latencyMs })
+    if (this.#commits.size > RECENT_COMMITS) this.#commits.delete(block.height - RECENT_COMMITS)
     const mempool = this.mempool
     block.txs.forEach((tx, index) => {
       const hash = tx.hashHex()
@@ -352,14 +384,17 @@ export class GovchainNode implements ApiBackend {
       timeMs: block.header.timeMs,
       round: certificate.round,
       txs: block.txs.map((t) => t.hashHex()),
+      signers: signersOf(certificate, validators),
+      proposer: toHex(block.header.proposer),
+      committedAtMs: now,
+      latencyMs,
+      source,
     })
     const removed = this.#gater?.setMembers(chain.members) ?? []
     for (const peer of removed) void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
     mempool.removeCommitted(block.txs)
     // The re-check reads state per pending transaction: never on the consensus path.
-    void mempool
-      .recheck()
-      .catch((e: Error) => this.logger.warn({ err: e.message }, 'mempool re-check failed'))
+    void mempool.recheck().catch((e: Error) => this.#log.warn({ err: e.message }, 'mempool re-check failed'))
     this.metrics.mempoolSize.set(mempool.size)
     this.metrics.mempoolBytes.set(mempool.bytes)
   }
@@ -381,7 +416,7 @@ export class GovchainNode implements ApiBackend {
         )
         if (block !== undefined) return block
       } catch (e) {
-        this.logger.debug({ peer, err: (e as Error).message }, 'candidate request failed')
+        this.#log.debug({ peer, err: (e as Error).message }, 'candidate request failed')
       }
     }
     return undefined
@@ -390,12 +425,12 @@ export class GovchainNode implements ApiBackend {
   async #onGossipTx(tx: Transaction, _from: string): Promise<Verdict> {
     try {
       await this.mempool.add(tx, 'gossip')
-      this.metrics.mempoolAdmitted.inc({ source: 'gossip' })
+      this.metrics.txsAccepted.inc({ source: 'gossip' })
       this.metrics.mempoolSize.set(this.mempool.size)
       return ACCEPT
     } catch (e) {
       const code = isGovchainError(e) ? e.code : 'UNKNOWN'
-      this.metrics.mempoolRejected.inc({ source: 'gossip', code })
+      this.metrics.txsRejected.inc({ source: 'gossip', code })
       switch (code) {
         case 'TX_BAD_SIGNATURE':
           return reject(code, Penalty.severe)
@@ -422,10 +457,10 @@ export class GovchainNode implements ApiBackend {
     try {
       await this.mempool.add(tx, 'api')
     } catch (e) {
-      this.metrics.mempoolRejected.inc({ source: 'api', code: isGovchainError(e) ? e.code : 'UNKNOWN' })
+      this.metrics.txsRejected.inc({ source: 'api', code: isGovchainError(e) ? e.code : 'UNKNOWN' })
       throw e
     }
-    this.metrics.mempoolAdmitted.inc({ source: 'api' })
+    this.metrics.txsAccepted.inc({ source: 'api' })
     this.metrics.mempoolSize.set(this.mempool.size)
     this.events.emit('tx', { hash: tx.hashHex(), status: 'pending' })
     await this.#gossip?.publishTx(tx)
@@ -436,16 +471,22 @@ export class GovchainNode implements ApiBackend {
     const chain = this.chain
     const loc = await chain.blocks.getTxLocation(hash)
     if (loc !== undefined) {
-      const receipt = await chain.blocks.getReceipt(loc.height, loc.index)
+      const [receipt, block] = await Promise.all([
+        chain.blocks.getReceipt(loc.height, loc.index),
+        chain.blocks.getBlock(loc.height, chain.params),
+      ])
+      const tx = block?.txs[loc.index]
       return {
         hash: hex,
         status: 'committed',
         height: loc.height,
         index: loc.index,
         ...(receipt === undefined ? {} : { receipt: receiptToJSON(receipt) }),
+        ...(tx === undefined ? {} : { tx: txDetail(tx) }),
       }
     }
-    if (this.mempool.has(hex)) return { hash: hex, status: 'pending' }
+    const pending = this.mempool.get(hex)
+    if (pending !== undefined) return { hash: hex, status: 'pending', tx: txDetail(pending.tx) }
     const rejected = this.mempool.rejected(hex)
     if (rejected !== undefined) return { hash: hex, status: 'rejected', error: rejected.error }
     return undefined
@@ -455,11 +496,13 @@ export class GovchainNode implements ApiBackend {
     const chain = this.chain
     const height = which === 'latest' ? chain.height : which
     if (height < 1 || height > chain.height) return undefined
-    const [block, cert] = await Promise.all([
+    const [block, cert, validators] = await Promise.all([
       chain.blocks.getBlock(height, chain.params),
       chain.blocks.getCertificate(height),
+      chain.validatorSetAt(height),
     ])
     if (block === undefined || cert === undefined) return undefined
+    const commit = this.#commits.get(height)
     return {
       height,
       hash: block.hashHex(),
@@ -467,6 +510,40 @@ export class GovchainNode implements ApiBackend {
       txs: block.txs.map((t) => t.hashHex()),
       evidence: block.evidence.map((e) => e.toJSON()),
       certificate: cert.toJSON(),
+      signers: validators === undefined ? [] : signersOf(cert, validators),
+      ...(commit === undefined ? {} : { committedAtMs: commit.atMs, latencyMs: commit.latencyMs }),
+    }
+  }
+
+  async blockTxs(height: number, from: number, limit: number): Promise<BlockTxsJson | undefined> {
+    const chain = this.chain
+    if (height < 1 || height > chain.height) return undefined
+    const block = await chain.blocks.getBlock(height, chain.params)
+    if (block === undefined) return undefined
+    return {
+      height,
+      total: block.txs.length,
+      from,
+      txs: block.txs.slice(from, from + limit).map((tx, i) => ({
+        index: from + i,
+        hash: tx.hashHex(),
+        ...txSummary(tx),
+      })),
+    }
+  }
+
+  genesis(): { genesis: unknown; hash: string } {
+    return { genesis: genesisToJSON(this.#opts.home.genesis), hash: this.#genesisHash }
+  }
+
+  async query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson> {
+    const chain = this.chain
+    const result = await chain.query(path, params, { prove: prove && chain.height > 0 })
+    return {
+      path,
+      height: result.height,
+      value: result.value === null ? null : jsonSafe(result.value as Encodable),
+      ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
     }
   }
 
@@ -474,8 +551,11 @@ export class GovchainNode implements ApiBackend {
     const chain = this.chain
     const { config, genesis } = this.#opts.home
     const names = new Map(genesis.validators.map((v) => [toHex(v.publicKey), v]))
+    const memberOfPeer = new Map(chain.members.flatMap((m) => m.peerIds.map((p) => [p, m.id] as const)))
+    const syncTarget = Math.max(this.#syncer?.bestPeerHeight ?? 0, chain.height)
     return {
       chainId: chain.chainId,
+      genesisHash: this.#genesisHash,
       node: { name: config.name, org: config.org, peerId: this.#peerId },
       height: chain.height,
       blockHash: toHex(chain.head.hash),
@@ -491,7 +571,9 @@ export class GovchainNode implements ApiBackend {
         }
       }),
       peers: this.#memberPeerCount(),
+      peerList: this.#memberPeers().map((peerId) => ({ peerId, member: memberOfPeer.get(peerId) ?? null })),
       syncing: this.#syncer?.syncing ?? false,
+      sync: { targetHeight: syncTarget, behind: syncTarget - chain.height },
       consensus: {
         height: this.#driver?.height ?? 0,
         round: this.#driver?.round ?? 0,
@@ -516,4 +598,28 @@ export class GovchainNode implements ApiBackend {
 
 function codeOf(e: GovchainError): { code: string; message: string } {
   return { code: e.code, message: e.message }
+}
+
+/** Hex public keys of a certificate's signers, in validator order. */
+function signersOf(cert: CommitCertificate, validators: ValidatorSet): string[] {
+  return cert.signatures.flatMap((s) => {
+    const v = validators.at(s.validatorIndex)
+    return v === undefined ? [] : [toHex(v.publicKey)]
+  })
+}
+
+/** What a block listing shows of a transaction. */
+function txSummary(tx: Transaction) {
+  return {
+    type: tx.type,
+    sender: toHex(tx.sender),
+    nonce: tx.nonce,
+    expiryHeight: tx.expiryHeight,
+    size: tx.serialize().length,
+  }
+}
+
+/** The transaction page's view: the summary and the payload (base64; on chain, so public). */
+function txDetail(tx: Transaction) {
+  return { ...txSummary(tx), payload: toBase64(tx.payload) }
 }

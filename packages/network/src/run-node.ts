@@ -13,11 +13,12 @@ export const openStateTree: NodeModules['openStateTree'] = (store, root) => Spar
 
 export async function runNode(home: string, app: Application): Promise<GovchainNode> {
   const node = new GovchainNode({ home: loadHome(home), processMetrics: true }, { app, openStateTree })
+  const log = node.logger.child({ module: 'node' })
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
     stopping = true
-    node.logger.info({ signal }, 'shutting down')
+    log.info({ signal }, 'shutting down')
     void node.stop().finally(() => process.exit(0))
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
@@ -27,7 +28,7 @@ export async function runNode(home: string, app: Application): Promise<GovchainN
   try {
     await node.start()
   } catch (e) {
-    node.logger.fatal({ err: (e as Error).message, stack: (e as Error).stack }, 'node failed to start')
+    log.fatal({ err: (e as Error).message, stack: (e as Error).stack }, 'node failed to start')
     await node.stop()
     throw e
   }

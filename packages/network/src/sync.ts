@@ -83,6 +83,7 @@ export class BlockSyncer {
       .finally(() => {
         this.#busy = false
         this.#syncing = false
+        this.#progress()
         if (this.#again) {
           this.#again = false
           this.trigger()
@@ -115,11 +116,13 @@ export class BlockSyncer {
     const { chain } = this.#o
     let peers = await this.#peerHeights()
     this.#bestPeerHeight = peers[0]?.height ?? 0
+    this.#progress()
     while (this.#running) {
       peers = peers.filter((p) => p.height > chain.height)
       const peer = peers[0]
       if (peer === undefined) return
       this.#syncing = true
+      this.#progress()
       const from = chain.height + 1
       this.#log.debug({ peer: peer.peer, from, to: peer.height }, 'fetching blocks')
       let items
@@ -146,13 +149,17 @@ export class BlockSyncer {
             if (block.height !== chain.height + 1) return false // consensus got there first
             const started = performance.now()
             const gate = this.#o.gate
-            if (gate) await gate.run(() => chain.applyCertifiedBlock(block, certificate))
-            else await chain.applyCertifiedBlock(block, certificate)
+            const apply = () => chain.applyCertifiedBlock(block, certificate, { onPhase: this.#onPhase })
+            if (gate) await gate.run(apply)
+            else await apply()
             this.#o.metrics?.blockCommitSeconds.observe((performance.now() - started) / 1000)
             await this.#o.onApplied(block, certificate)
             return true
           })
-          if (applied) this.#o.metrics?.syncBlocksApplied.inc()
+          if (applied) {
+            this.#o.metrics?.syncBlocksApplied.inc()
+            this.#progress()
+          }
         } catch (e) {
           // A certificate that does not verify or a block that does not validate: the peer lied.
           this.#log.debug(
@@ -165,6 +172,20 @@ export class BlockSyncer {
         }
       }
     }
+  }
+
+  readonly #onPhase = (phase: string, ms: number): void => {
+    this.#o.metrics?.validationPhaseSeconds.observe({ phase }, ms / 1000)
+  }
+
+  /** Sync progress gauges: highest peer height, blocks behind it, whether fetching. */
+  #progress(): void {
+    const m = this.#o.metrics
+    if (m === undefined) return
+    const height = this.#o.chain.height
+    m.syncTargetHeight.set(Math.max(this.#bestPeerHeight, height))
+    m.syncBehindBlocks.set(Math.max(0, this.#bestPeerHeight - height))
+    m.syncActive.set(this.#syncing ? 1 : 0)
   }
 
   #penalise(peer: string, e: unknown, points: number = Penalty.invalid): void {

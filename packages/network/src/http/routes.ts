@@ -2,14 +2,28 @@
  * The HTTP API routes (interfaces.md). Inputs are validated strictly (JSON schema without
  * coercion or stripping, then the ledger decoders); every failure is a coded error (errors.ts).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { fromBase64, fromHex, createTxFromBytes, type ChainParams, type Transaction } from '@govchain/ledger'
 import { ApiError, ApiErrorCode } from '../errors.js'
 import type { NodeEvents } from '../events.js'
 import type { NodeMetrics } from '../metrics.js'
 import { RateLimiter } from '../p2p/rate-limiter.js'
-import { explorerHtml } from './explorer.js'
+import {
+  EXPLORER_CSP,
+  explorerHtml,
+  explorerScript,
+  explorerStyle,
+  type ExplorerAsset,
+} from '../explorer/serve.js'
 import { serveEvents } from './sse.js'
+
+export type TxSummaryJson = {
+  type: string
+  sender: string
+  nonce: number
+  expiryHeight: number | null
+  size: number
+}
 
 export type TxStatusJson = {
   hash: string
@@ -18,7 +32,18 @@ export type TxStatusJson = {
   index?: number
   receipt?: unknown
   error?: { code: string; message: string }
+  /** The transaction itself, when this node holds it (pending here, or committed). */
+  tx?: TxSummaryJson & { payload: string }
 }
+
+export type BlockTxsJson = {
+  height: number
+  total: number
+  from: number
+  txs: (TxSummaryJson & { index: number; hash: string })[]
+}
+
+export type QueryJson = { path: string; height: number; value: unknown; proof?: unknown }
 
 export type StatusJson = {
   chainId: string
@@ -44,12 +69,32 @@ export type ApiBackend = {
   block(height: number | 'latest'): Promise<unknown>
   status(): Promise<StatusJson>
   record(id: string, prove: boolean): Promise<unknown>
+  /** Transactions of a committed block, `limit` from index `from`; undefined if not committed. */
+  blockTxs(height: number, from: number, limit: number): Promise<BlockTxsJson | undefined>
+  /** The genesis document (the light client's trust root) and its hash. */
+  genesis(): { genesis: unknown; hash: string }
+  /** Any read path of the application (`Application.query`), with a proof when asked. */
+  query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson>
 }
 
 export type RouteOptions = {
   readonly apiTxsPerSecond: number
   readonly apiTxBurst: number
 }
+
+const HEIGHT_PARAM = {
+  type: 'object',
+  required: ['height'],
+  additionalProperties: false,
+  properties: { height: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
+} as const
+
+/** Largest page of `GET /v1/blocks/:height/txs`. */
+export const MAX_BLOCK_TXS_PAGE = 500
+/** Query parameters of `GET /v1/query/:path`: how many, and their names and values. */
+export const MAX_QUERY_PARAMS = 16
+const QUERY_PARAM_NAME = '^[A-Za-z][A-Za-z0-9_-]{0,31}$'
+const QUERY_PARAM_VALUE = '^[\\x20-\\x7e]{0,256}$'
 
 const HASH_PARAM = {
   type: 'object',
@@ -101,23 +146,66 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
     return block
   })
 
+  app.get('/v1/blocks/:height', { schema: { params: HEIGHT_PARAM } }, async (req) => {
+    const height = Number((req.params as { height: string }).height)
+    const block = await backend.block(height)
+    if (block === undefined) throw new ApiError(ApiErrorCode.NOT_FOUND, `block ${height} is not committed`)
+    return block
+  })
+
   app.get(
-    '/v1/blocks/:height',
+    '/v1/blocks/:height/txs',
     {
       schema: {
-        params: {
+        params: HEIGHT_PARAM,
+        querystring: {
           type: 'object',
-          required: ['height'],
           additionalProperties: false,
-          properties: { height: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
+          properties: {
+            from: { type: 'string', pattern: '^(0|[1-9][0-9]{0,5})$' },
+            limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' },
+          },
         },
       },
     },
     async (req) => {
       const height = Number((req.params as { height: string }).height)
-      const block = await backend.block(height)
-      if (block === undefined) throw new ApiError(ApiErrorCode.NOT_FOUND, `block ${height} is not committed`)
-      return block
+      const q = req.query as { from?: string; limit?: string }
+      const limit = Number(q.limit ?? 100)
+      if (limit > MAX_BLOCK_TXS_PAGE)
+        throw new ApiError(ApiErrorCode.BAD_REQUEST, `limit must be at most ${MAX_BLOCK_TXS_PAGE}`)
+      const txs = await backend.blockTxs(height, Number(q.from ?? 0), limit)
+      if (txs === undefined) throw new ApiError(ApiErrorCode.NOT_FOUND, `block ${height} is not committed`)
+      return txs
+    },
+  )
+
+  app.get('/v1/genesis', async () => backend.genesis().genesis)
+
+  app.get(
+    '/v1/query/:path',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['path'],
+          additionalProperties: false,
+          properties: { path: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,31}$' } },
+        },
+        // Every parameter is one printable-ASCII string (a repeated name arrives as an array: 400).
+        querystring: {
+          type: 'object',
+          maxProperties: MAX_QUERY_PARAMS,
+          propertyNames: { pattern: QUERY_PARAM_NAME },
+          properties: { prove: { type: 'string', enum: ['true', 'false'] } },
+          additionalProperties: { type: 'string', pattern: QUERY_PARAM_VALUE },
+        },
+      },
+    },
+    async (req) => {
+      const { path } = req.params as { path: string }
+      const { prove, ...params } = req.query as Record<string, string>
+      return backend.query(path, params, prove === 'true')
     },
   )
 
@@ -177,8 +265,24 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
     return backend.metrics.register.metrics()
   })
 
+  // The explorer: the page, its stylesheet and its script (explorer/serve.ts).
+  const sendAsset = (
+    req: { headers: Record<string, string | string[] | undefined> },
+    reply: FastifyReply,
+    a: ExplorerAsset,
+  ) => {
+    reply.header('etag', a.etag).header('cache-control', 'no-cache')
+    if (req.headers['if-none-match'] === a.etag) return reply.code(304).send()
+    return reply.header('content-type', a.contentType).send(a.body)
+  }
+  app.get('/explorer/app.js', async (req, reply) => sendAsset(req, reply, await explorerScript()))
+  app.get('/explorer/style.css', async (req, reply) => sendAsset(req, reply, explorerStyle()))
   app.get('/', async (_req, reply) => {
-    reply.header('content-type', 'text/html; charset=utf-8')
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', EXPLORER_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
     return explorerHtml(backend.chainId)
   })
 }

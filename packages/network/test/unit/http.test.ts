@@ -17,6 +17,8 @@ import { Mempool } from '../../src/mempool.js'
 import { NodeEvents } from '../../src/events.js'
 import { createMetrics } from '../../src/metrics.js'
 import { silentLogger } from '../../src/logger.js'
+import { KvAppError, KvAppErrorCode } from '../../src/builtin-kv-app.js'
+import { EXPLORER_CSP } from '../../src/explorer/serve.js'
 
 const alice = keyPairFromSeed('alice')
 const tx = (nonce: number, chainId = 'http-test'): Transaction =>
@@ -35,6 +37,7 @@ const tx = (nonce: number, chainId = 'http-test'): Transaction =>
 describe('HTTP API validation', () => {
   let app: FastifyInstance
   let mempool: Mempool
+  const queries: { path: string; params: Readonly<Record<string, string>>; prove: boolean }[] = []
   beforeAll(async () => {
     mempool = new Mempool(
       {
@@ -69,6 +72,14 @@ describe('HTTP API validation', () => {
         syncing: false,
       }),
       record: async () => undefined,
+      blockTxs: async (height, from, limit) =>
+        height === 1 ? { height, total: 0, from, txs: [].slice(from, from + limit) } : undefined,
+      genesis: () => ({ genesis: { chainId: 'http-test' }, hash: 'ab' }),
+      query: async (path, params, prove) => {
+        if (path === 'nope') throw new KvAppError(KvAppErrorCode.UNKNOWN_QUERY, 'unknown query nope')
+        queries.push({ path, params, prove })
+        return { path, height: 0, value: null }
+      },
     }
     app = await createHttpServer(backend, { logger: silentLogger(), apiTxsPerSecond: 1000, apiTxBurst: 1000 })
   })
@@ -76,6 +87,7 @@ describe('HTTP API validation', () => {
     await app?.close()
   })
 
+  const get = (url: string) => app.inject({ method: 'GET', url })
   const post = (payload: string, contentType = 'application/json') =>
     app.inject({ method: 'POST', url: '/v1/txs', payload, headers: { 'content-type': contentType } })
   const b64 = (t: Transaction | Uint8Array) =>
@@ -115,6 +127,29 @@ describe('HTTP API validation', () => {
       'API_BAD_REQUEST',
     ],
     ['unknown route', () => app.inject({ method: 'GET', url: '/v2/x' }), 404, 'API_NOT_FOUND'],
+    ['block txs of an unknown block', () => get('/v1/blocks/5/txs'), 404, 'API_NOT_FOUND'],
+    ['block txs page too large', () => get('/v1/blocks/1/txs?limit=501'), 400, 'API_BAD_REQUEST'],
+    ['block txs bad from', () => get('/v1/blocks/1/txs?from=-1'), 400, 'API_BAD_REQUEST'],
+    ['block txs unknown parameter', () => get('/v1/blocks/1/txs?x=1'), 400, 'API_BAD_REQUEST'],
+    ['query path with capitals', () => get('/v1/query/Record'), 400, 'API_BAD_REQUEST'],
+    ['query path too long', () => get(`/v1/query/${'a'.repeat(33)}`), 400, 'API_BAD_REQUEST'],
+    ['query parameter repeated', () => get('/v1/query/record?id=a&id=b'), 400, 'API_BAD_REQUEST'],
+    ['query parameter name', () => get('/v1/query/record?%24where=1'), 400, 'API_BAD_REQUEST'],
+    [
+      'query parameter value too long',
+      () => get(`/v1/query/record?id=${'a'.repeat(257)}`),
+      400,
+      'API_BAD_REQUEST',
+    ],
+    ['query parameter control char', () => get('/v1/query/record?id=%0a'), 400, 'API_BAD_REQUEST'],
+    [
+      'too many query parameters',
+      () => get(`/v1/query/record?${Array.from({ length: 17 }, (_, i) => `p${i}=1`).join('&')}`),
+      400,
+      'API_BAD_REQUEST',
+    ],
+    ['query prove flag', () => get('/v1/query/record?prove=1'), 400, 'API_BAD_REQUEST'],
+    ["the application's own code", () => get('/v1/query/nope'), 400, 'KV_UNKNOWN_QUERY'],
   ])('%s → %s %s', async (_what, call, status, code) => {
     const r = await call()
     expect(r.statusCode).toBe(status)
@@ -133,6 +168,49 @@ describe('HTTP API validation', () => {
     expect([full.statusCode, full.json().error.code]).toEqual([503, 'MEMPOOL_FULL'])
     const status = await app.inject({ method: 'GET', url: `/v1/txs/${tx(0).hashHex()}` })
     expect(status.json().status).toBe('pending')
+  })
+
+  it('passes query parameters through, without prove', async () => {
+    const r = await get('/v1/query/record?id=LIC-1&historyLimit=5&prove=true')
+    expect(r.statusCode).toBe(200)
+    expect(queries.at(-1)).toEqual({
+      path: 'record',
+      params: { id: 'LIC-1', historyLimit: '5' },
+      prove: true,
+    })
+    expect((await get('/v1/query/tx-types')).json()).toEqual({ path: 'tx-types', height: 0, value: null })
+    expect(queries.at(-1)?.prove).toBe(false)
+  })
+
+  it('serves the genesis document and block transaction pages', async () => {
+    expect((await get('/v1/genesis')).json()).toEqual({ chainId: 'http-test' })
+    expect((await get('/v1/blocks/1/txs?from=0&limit=10')).json()).toEqual({
+      height: 1,
+      total: 0,
+      from: 0,
+      txs: [],
+    })
+  })
+
+  it('serves the explorer page with a strict CSP, and its assets with etags', async () => {
+    const page = await get('/')
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toMatch(/text\/html/)
+    expect(page.headers['content-security-policy']).toBe(EXPLORER_CSP)
+    expect(page.body).toContain('/explorer/app.js')
+    const css = await get('/explorer/style.css')
+    expect(css.statusCode).toBe(200)
+    expect(css.headers['content-type']).toMatch(/text\/css/)
+    const again = await app.inject({
+      method: 'GET',
+      url: '/explorer/style.css',
+      headers: { 'if-none-match': String(css.headers.etag) },
+    })
+    expect(again.statusCode).toBe(304)
+    const js = await get('/explorer/app.js')
+    expect(js.statusCode).toBe(200)
+    expect(js.headers['content-type']).toMatch(/javascript/)
+    expect(js.body).not.toMatch(/node:/)
   })
 
   it('serves Prometheus metrics with units in their names', async () => {
