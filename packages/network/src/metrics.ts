@@ -13,7 +13,7 @@ export type NodeMetrics = ReturnType<typeof createMetrics>
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const register = new Registry()
-  if (opts.defaultMetrics) collectDefaultMetrics({ register, prefix: 'govchain_process_' })
+  if (opts.defaultMetrics) collectDefaultMetrics({ register, prefix: 'govchain_' })
   const registers = [register]
   return {
     register,

@@ -94,7 +94,10 @@ async function route(userNavigated: boolean): Promise<void> {
   }
   cleanup = next
   document.title = `${title} · govchain explorer`
-  if (userNavigated) main.focus()
+  if (userNavigated) {
+    window.scrollTo(0, 0)
+    main.focus({ preventScroll: true })
+  }
 }
 
 function search(q: string): void {
