@@ -119,6 +119,12 @@ describe('faults and bad inputs', () => {
       expect([what, r.status, r.body.error?.code]).toEqual([what, status, code])
     }
     expect((await c.submit(0, good)).status).toBe(202)
+    // Node 1 learns of it by gossip: submit it there once it has.
+    await c.waitFor(
+      async () => (await c.get(1, `/v1/txs/${good.hashHex()}`)).status === 200,
+      10_000,
+      'gossip',
+    )
     const dup = await c.submit(1, good)
     expect([dup.status, dup.body.error.code]).toEqual([
       409,
@@ -251,22 +257,25 @@ describe('faults and bad inputs', () => {
         'tx commit',
       )
       await pubsub.publish(gossipTopic(chainId, 'tx'), old.serialize()).catch(() => undefined)
+      // Forged and future-round votes for the height being decided now (for an older height they
+      // would be refused as old before their signature or round is looked at).
+      const hNow = (await c.height(0)) + 1
       for (let k = 0; k < 60; k++) {
         await pubsub.publish(gossipTopic(chainId, 'tx'), new Uint8Array([0xff, k])).catch(() => undefined)
         const forged = signVote(
-          { chainId, type: VoteType.PREVOTE, height: h0 + 1, round: 0, blockHash: null },
+          { chainId, type: VoteType.PREVOTE, height: hNow, round: 0, blockHash: null },
           forger.secretKey,
           vkey.publicKey,
         )
         await pubsub.publish(gossipTopic(chainId, 'vote'), forged.serialize()).catch(() => undefined)
         const other = signVote(
-          { chainId: 'other', type: VoteType.PREVOTE, height: h0 + 1, round: k, blockHash: null },
+          { chainId: 'other', type: VoteType.PREVOTE, height: hNow, round: k, blockHash: null },
           vkey.secretKey,
           vkey.publicKey,
         )
         await pubsub.publish(gossipTopic(chainId, 'vote'), other.serialize()).catch(() => undefined)
         const future = signVote(
-          { chainId, type: VoteType.PREVOTE, height: h0 + 1, round: 1000 + k, blockHash: null },
+          { chainId, type: VoteType.PREVOTE, height: hNow, round: 1000 + k, blockHash: null },
           vkey.secretKey,
           vkey.publicKey,
         )

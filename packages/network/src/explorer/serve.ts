@@ -75,9 +75,14 @@ let script: Promise<ExplorerAsset> | undefined
 
 /** The page script, built on first use and kept for the life of the process. */
 export function explorerScript(): Promise<ExplorerAsset> {
-  script ??= buildExplorerScript().then((code) => asset(code, 'text/javascript; charset=utf-8'))
-  // A failed build is retried on the next request rather than cached.
-  script.catch(() => (script = undefined))
+  if (script === undefined) {
+    const building = buildExplorerScript().then((code) => asset(code, 'text/javascript; charset=utf-8'))
+    // A failed build is retried on the next request rather than kept.
+    building.catch(() => {
+      if (script === building) script = undefined
+    })
+    script = building
+  }
   return script
 }
 

@@ -5,7 +5,7 @@
  * one sender's queue full) · 503 mempool full (capacity of this node, retry later).
  */
 import { isGovchainError, type GovchainError } from '@govchain/ledger'
-import { ApiErrorCode } from '../errors.js'
+import { ApiErrorCode, ExplorerErrorCode } from '../errors.js'
 
 const BY_CODE: Record<string, number> = {
   TX_BAD_SIGNATURE: 403,
@@ -24,6 +24,9 @@ const BY_CODE: Record<string, number> = {
   [ApiErrorCode.UNAVAILABLE]: 503,
   [ApiErrorCode.NOT_FOUND]: 404,
   [ApiErrorCode.INTERNAL]: 500,
+  // The node could not build its explorer page script: a fault of the node, not of the request.
+  [ExplorerErrorCode.BUILD_FAILED]: 500,
+  [ExplorerErrorCode.NODE_BUILTIN]: 500,
 }
 
 /** Application codes that mean "not allowed" map to 403 by name. */
