@@ -170,7 +170,12 @@ export function verifyRecordAnswer(answer: unknown, trust: TrustRoot, expectedId
     return invalid(VerdictCode.WRONG_RECORD, `the proven record is not record ${id}`, at)
   checks.push({ ok: true, text: `the record shown is exactly the proven value of record ${id}` })
 
-  const history = shownAnswer !== undefined && Array.isArray(shownAnswer.history) ? shownAnswer.history : []
+  // History beside the record (`record.history`) must be proven entry by entry; history inside
+  // the record itself was proven with it.
+  const history =
+    shown !== shownAnswer && shownAnswer !== undefined && Array.isArray(shownAnswer.history)
+      ? shownAnswer.history
+      : []
   const provenSet = new Set(proven.filter((p) => p !== match).map((p) => p.canonical))
   const unproven = history.findIndex((entry) => !provenSet.has(canonicalJson(entry)))
   if (unproven >= 0)

@@ -73,7 +73,7 @@ export async function renderBlock(main: HTMLElement, ctx: Context, height: numbe
   const hd = b.header
   const headerRows = Object.entries(hd)
     .filter(([k]) => !['lastCommit', 'time', 'timeMs', 'hash'].includes(k))
-    .map(([k, v]) => [k, value(k, v, ctx)] as const)
+    .map(([k, v]) => [HEADER_LABELS[k] ?? k, value(k, v, ctx, height)] as const)
   const signatures = b.certificate.signatures
   fill(
     main,
@@ -157,9 +157,25 @@ function orgCell(ctx: Context, sender: string): HTMLElement {
   return cell
 }
 
-function value(key: string, v: unknown, ctx: Context): Child {
+const HEADER_LABELS: Record<string, string> = {
+  chainId: 'Chain id',
+  height: 'Height',
+  round: 'Proposal round',
+  prevHash: 'Previous block',
+  proposer: 'Proposer',
+  validatorSetHash: 'Validator set',
+  nextValidatorSetHash: 'Next validator set',
+  txRoot: 'Transactions root',
+  stateRoot: 'State root',
+  resultRoot: 'Results root',
+  evidenceRoot: 'Evidence root',
+}
+
+function value(key: string, v: unknown, ctx: Context, height: number): Child {
   if (key === 'proposer' && typeof v === 'string')
     return [ctx.validatorName(v), ' ', h('code', { class: 'hash' }, v)]
+  if (key === 'prevHash' && typeof v === 'string' && height > 1)
+    return h('a', { href: `#/blocks/${height - 1}`, class: 'hash' }, v)
   if (typeof v === 'string' && HEX64.test(v)) return h('code', { class: 'hash' }, v)
   if (typeof v === 'string' || typeof v === 'number') return String(v)
   return h('code', {}, JSON.stringify(v))

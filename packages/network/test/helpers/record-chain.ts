@@ -29,6 +29,7 @@ import {
   type KeyPair,
   type StateWriter,
 } from '@govchain/ledger'
+import { createBuiltinKvApp, KV_PUT, kvPutPayload } from '../../src/builtin-kv-app.js'
 
 const recordKey = (id: string) => utf8.encode(`rec:${id}`)
 const historyKey = (id: string, n: number) => utf8.encode(`hist:${id}\0${n}`)
@@ -99,7 +100,14 @@ export type RecordChain = {
   answer(id: string): Promise<{ id: string; height: number; record: unknown; proof: unknown }>
 }
 
-export async function openRecordChain(chainId = 'verdict-test'): Promise<RecordChain> {
+/**
+ * `records`: the small record application above; `kv`: the network's built-in key-value
+ * application (`set(id, status)` puts the status as the value; the history is inside the record).
+ */
+export async function openRecordChain(
+  chainId = 'verdict-test',
+  flavour: 'records' | 'kv' = 'records',
+): Promise<RecordChain> {
   const validators = Array.from({ length: 4 }, () => generateKeyPair())
   const writer = generateKeyPair()
   const genesis = parseGenesis({
@@ -118,7 +126,7 @@ export async function openRecordChain(chainId = 'verdict-test'): Promise<RecordC
   const chain = await Chain.open({
     store: await openMemoryStore(),
     genesis,
-    app: createRecordApp(),
+    app: flavour === 'kv' ? createBuiltinKvApp() : createRecordApp(),
     openStateTree: (store, root) => SparseMerkleTree.open(store, root),
   })
   const keyOf = (pk: Uint8Array): KeyPair => validators.find((k) => toHex(k.publicKey) === toHex(pk))!
@@ -132,8 +140,8 @@ export async function openRecordChain(chainId = 'verdict-test'): Promise<RecordC
           chainId,
           sender: writer.publicKey,
           nonce: nonce++,
-          type: 'rec.set',
-          payload: encode({ id, status }),
+          type: flavour === 'kv' ? KV_PUT : 'rec.set',
+          payload: flavour === 'kv' ? kvPutPayload(id, status) : encode({ id, status }),
           expiryHeight: null,
         },
         writer.secretKey,

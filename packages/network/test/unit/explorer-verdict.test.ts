@@ -157,6 +157,18 @@ describe('record verdict in the browser', () => {
     expect(verifyRecordAnswer(clone(valid), otherTrust, 'CERT-1').code).toMatch(/^LIGHT_/)
   })
 
+  it("works on another application's shape: the built-in key-value records, history inside", async () => {
+    const kv = await openRecordChain('kv-verdict', 'kv')
+    const kvTrust = trustRootFromGenesis(kv.genesisJson)
+    await kv.set('note-1', 'first')
+    await kv.set('note-1', 'second')
+    const a = clone(await kv.answer('note-1')) as Answer
+    expect((a.record.history as unknown[]).length).toBe(1)
+    expect(verifyRecordAnswer(a, kvTrust, 'note-1')).toMatchObject({ kind: 'valid', status: null })
+    ;(a.record.history as Record<string, unknown>[])[0]!.value = 'forged'
+    expect(verifyRecordAnswer(a, kvTrust, 'note-1').code).toBe('VERDICT_RECORD_NOT_PROVEN')
+  })
+
   it('anything that is not an answer is invalid, never a throw', () => {
     for (const junk of [null, 1, 'x', [], {}, { id: 'CERT-1' }, { id: 'CERT-1', height: 'x' }])
       expect(verifyRecordAnswer(junk, trust, 'CERT-1').kind).toBe('invalid')
