@@ -71,6 +71,7 @@ export class GovchainNode implements ApiBackend {
   /** This class's own lines (`module: node`). */
   readonly #log: Logger
   readonly #opts: NodeOptions
+  readonly #genesisHash: string
   readonly #modules: NodeModules
   readonly #controller = new AbortController()
   readonly #commitLane = new Mutex()
@@ -106,8 +107,6 @@ export class GovchainNode implements ApiBackend {
     this.metrics = createMetrics({ defaultMetrics: opts.processMetrics ?? false })
     this.#genesisHash = toHex(genesisHash(opts.home.genesis))
   }
-
-  readonly #genesisHash: string
 
   get chain(): Chain {
     if (this.#chain === undefined) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node not started')
