@@ -32,7 +32,7 @@ import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
-import type { ApiBackend, StatusJson, TxStatusJson } from './http/routes.js'
+import type { AccountJson, ApiBackend, QueryJson, StatusJson, TxStatusJson } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
 import { PriorityGate } from './priority-gate.js'
@@ -509,6 +509,23 @@ export class GovchainNode implements ApiBackend {
       id,
       height: result.height,
       record: jsonSafe(result.value as Encodable),
+      ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
+    }
+  }
+
+  async account(publicKey: Uint8Array): Promise<AccountJson> {
+    const nonce = await this.chain.nonceOf(publicKey)
+    const hex = toHex(publicKey)
+    return { publicKey: hex, nonce, pendingNonce: Math.max(nonce, this.mempool.pendingNonce(hex) ?? 0) }
+  }
+
+  async query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson> {
+    const chain = this.chain
+    const result = await chain.query(path, params, { prove: prove && chain.height > 0 })
+    return {
+      path,
+      height: result.height,
+      value: result.value === null ? null : jsonSafe(result.value as Encodable),
       ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
     }
   }

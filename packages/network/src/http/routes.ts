@@ -44,7 +44,15 @@ export type ApiBackend = {
   block(height: number | 'latest'): Promise<unknown>
   status(): Promise<StatusJson>
   record(id: string, prove: boolean): Promise<unknown>
+  /** The sender's next nonce: committed, and counting its transactions queued here. */
+  account(publicKey: Uint8Array): Promise<AccountJson>
+  /** Any application query path, with a proof of its `proveKeys` if asked. */
+  query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson>
 }
+
+export type AccountJson = { publicKey: string; nonce: number; pendingNonce: number }
+
+export type QueryJson = { path: string; height: number; value: unknown; proof?: unknown }
 
 export type RouteOptions = {
   readonly apiTxsPerSecond: number
@@ -169,6 +177,50 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
       const record = await backend.record(id, prove)
       if (record === undefined) throw new ApiError(ApiErrorCode.NOT_FOUND, `record ${id} does not exist`)
       return record
+    },
+  )
+
+  app.get(
+    '/v1/accounts/:publicKey',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['publicKey'],
+          additionalProperties: false,
+          properties: { publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
+      },
+    },
+    async (req) => {
+      const { publicKey } = req.params as { publicKey: string }
+      return backend.account(fromHex(publicKey, 32, 'publicKey'))
+    },
+  )
+
+  app.get(
+    '/v1/query/:path',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['path'],
+          additionalProperties: false,
+          properties: { path: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } },
+        },
+        querystring: {
+          type: 'object',
+          maxProperties: 16,
+          properties: { prove: { type: 'string', enum: ['true', 'false'] } },
+          // Repeated parameters arrive as arrays and are refused here.
+          additionalProperties: { type: 'string', maxLength: 256 },
+        },
+      },
+    },
+    async (req) => {
+      const { path } = req.params as { path: string }
+      const { prove, ...params } = req.query as Record<string, string>
+      return backend.query(path, params, prove === 'true')
     },
   )
 

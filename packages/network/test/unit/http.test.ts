@@ -69,6 +69,11 @@ describe('HTTP API validation', () => {
         syncing: false,
       }),
       record: async () => undefined,
+      account: async (pk) => {
+        const hex = Buffer.from(pk).toString('hex')
+        return { publicKey: hex, nonce: 0, pendingNonce: mempool.pendingNonce(hex) ?? 0 }
+      },
+      query: async (path, params, prove) => ({ path, height: 0, value: { params, prove } }),
     }
     app = await createHttpServer(backend, { logger: silentLogger(), apiTxsPerSecond: 1000, apiTxBurst: 1000 })
   })
@@ -115,6 +120,25 @@ describe('HTTP API validation', () => {
       'API_BAD_REQUEST',
     ],
     ['unknown route', () => app.inject({ method: 'GET', url: '/v2/x' }), 404, 'API_NOT_FOUND'],
+    [
+      'bad account key',
+      () => app.inject({ method: 'GET', url: '/v1/accounts/ABCD' }),
+      400,
+      'API_BAD_REQUEST',
+    ],
+    ['bad query path', () => app.inject({ method: 'GET', url: '/v1/query/Record' }), 400, 'API_BAD_REQUEST'],
+    [
+      'repeated query parameter',
+      () => app.inject({ method: 'GET', url: '/v1/query/record?id=a&id=b' }),
+      400,
+      'API_BAD_REQUEST',
+    ],
+    [
+      'query parameter too long',
+      () => app.inject({ method: 'GET', url: `/v1/query/record?id=${'a'.repeat(300)}` }),
+      400,
+      'API_BAD_REQUEST',
+    ],
   ])('%s → %s %s', async (_what, call, status, code) => {
     const r = await call()
     expect(r.statusCode).toBe(status)
@@ -133,6 +157,14 @@ describe('HTTP API validation', () => {
     expect([full.statusCode, full.json().error.code]).toEqual([503, 'MEMPOOL_FULL'])
     const status = await app.inject({ method: 'GET', url: `/v1/txs/${tx(0).hashHex()}` })
     expect(status.json().status).toBe('pending')
+  })
+
+  it('reports the next nonce counting queued transactions, and passes query parameters through', async () => {
+    const hex = Buffer.from(alice.publicKey).toString('hex')
+    const acct = await app.inject({ method: 'GET', url: `/v1/accounts/${hex}` })
+    expect(acct.json()).toEqual({ publicKey: hex, nonce: 0, pendingNonce: 3 })
+    const q = await app.inject({ method: 'GET', url: '/v1/query/record?id=LIC-1&prove=true' })
+    expect(q.json()).toEqual({ path: 'record', height: 0, value: { params: { id: 'LIC-1' }, prove: true } })
   })
 
   it('serves Prometheus metrics with units in their names', async () => {
