@@ -47,6 +47,8 @@ import { Wal } from './wal.js'
 export type NodeModules = {
   readonly app: Application
   readonly openStateTree: (store: KvStore, root: Uint8Array) => Promise<StateTree>
+  /** HTTP status of the application's error codes, if it defines them (default: by name, else 400). */
+  readonly appStatusOf?: (code: string) => number | undefined
 }
 
 export type NodeOptions = {
@@ -275,6 +277,7 @@ export class GovchainNode implements ApiBackend {
       logger: log,
       apiTxsPerSecond: config.limits.apiTxsPerSecond,
       apiTxBurst: config.limits.apiTxBurst,
+      ...(this.#modules.appStatusOf === undefined ? {} : { appStatusOf: this.#modules.appStatusOf }),
     })
     await this.#http.listen({ host: config.api.host, port: config.api.port })
     this.#started = true

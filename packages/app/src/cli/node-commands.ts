@@ -7,6 +7,7 @@ import { toHex } from '@govchain/ledger'
 import { runNode } from '@govchain/network'
 import type { Command } from 'commander'
 import { createGovApplication } from '../application.js'
+import { appErrorStatus } from '../errors.js'
 import { readKeyFile, writeNewKeyFile } from '../client/index.js'
 import { CliError, CliErrorCode, printJson } from './common.js'
 
@@ -33,7 +34,7 @@ export function registerNodeCommands(program: Command): void {
     .description('start a node from its home directory (config.json, genesis.json, keys, data/)')
     .requiredOption('--home <dir>', 'node home directory')
     .action(async (o: { home: string }) => {
-      const n = await runNode(o.home, createGovApplication())
+      const n = await runNode(o.home, createGovApplication(), { appStatusOf: appErrorStatus })
       // The devnet launcher waits for this line.
       process.stdout.write(
         JSON.stringify({

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { generateDevnet, GovchainNode, loadHome, openStateTree } from '@govchain/network'
 import {
+  appErrorStatus,
   buildCertificateIssue,
   buildInvoiceFinance,
   buildInvoiceRegister,
@@ -45,7 +46,7 @@ beforeAll(async () => {
   const network = await generateDevnet({ nodes: 1, dir, basePort, hooks: demoDevnetHooks, logLevel: 'warn' })
   node = new GovchainNode(
     { home: loadHome(network.nodes[0]!.home) },
-    { app: createGovApplication(), openStateTree },
+    { app: createGovApplication(), openStateTree, appStatusOf: appErrorStatus },
   )
   await node.start()
   net = LocalNetwork.load(dir)
@@ -107,6 +108,13 @@ describe('GovchainClient against a node', () => {
       code: 'APP_FORBIDDEN',
       httpStatus: 403,
       nodeError: { code: 'APP_FORBIDDEN' },
+    })
+    // The application's codes keep their status class: a state conflict is 409.
+    await expect(
+      client.sendTx({ key: net.account('registry-officer').key, ...cert('C-1') }),
+    ).rejects.toMatchObject({
+      code: 'APP_ALREADY_EXISTS',
+      httpStatus: 409,
     })
     await expect(client.getTx('ab'.repeat(32))).rejects.toMatchObject({
       code: 'API_NOT_FOUND',

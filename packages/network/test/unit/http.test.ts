@@ -5,6 +5,7 @@ import {
   createSignedTx,
   DEFAULT_CHAIN_PARAMS,
   encode,
+  GovchainError,
   keyPairFromSeed,
   toBase64,
   TxError,
@@ -12,6 +13,7 @@ import {
   type Transaction,
 } from '@govchain/ledger'
 import { createHttpServer } from '../../src/http/server.js'
+import { toHttpError } from '../../src/http/errors.js'
 import type { ApiBackend } from '../../src/http/routes.js'
 import { Mempool } from '../../src/mempool.js'
 import { NodeEvents } from '../../src/events.js'
@@ -165,6 +167,13 @@ describe('HTTP API validation', () => {
     expect(acct.json()).toEqual({ publicKey: hex, nonce: 0, pendingNonce: 3 })
     const q = await app.inject({ method: 'GET', url: '/v1/query/record?id=LIC-1&prove=true' })
     expect(q.json()).toEqual({ path: 'record', height: 0, value: { params: { id: 'LIC-1' }, prove: true } })
+  })
+
+  it("maps the application's codes by its own table, others by name", () => {
+    const appStatusOf = (code: string) => (code === 'APP_ALREADY_FINANCED' ? 409 : undefined)
+    expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x'), appStatusOf).status).toBe(409)
+    expect(toHttpError(new GovchainError('APP_FORBIDDEN', 'x'), appStatusOf).status).toBe(403)
+    expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x')).status).toBe(400)
   })
 
   it('serves Prometheus metrics with units in their names', async () => {
