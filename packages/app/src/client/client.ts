@@ -110,7 +110,7 @@ export class GovchainClient {
 
   // ---- plain reads ----
 
-  status(): Promise<NodeStatus> {
+  async status(): Promise<NodeStatus> {
     return this.#json('GET', '/v1/status')
   }
 
@@ -121,19 +121,19 @@ export class GovchainClient {
   }
 
   /** A transaction's status; `API_NOT_FOUND` (404) if the node does not know it. */
-  getTx(hash: string): Promise<TxStatus> {
+  async getTx(hash: string): Promise<TxStatus> {
     checkHash(hash)
     return this.#json('GET', `/v1/txs/${hash}`)
   }
 
-  getBlock(height: number | 'latest' = 'latest'): Promise<BlockJson> {
+  async getBlock(height: number | 'latest' = 'latest'): Promise<BlockJson> {
     if (height !== 'latest' && (!Number.isSafeInteger(height) || height < 1))
       throw new ClientError(ClientErrorCode.BAD_INPUT, 'block height must be a positive integer')
     return this.#json('GET', `/v1/blocks/${height}`)
   }
 
   /** The sender's next nonces (committed, and counting its transactions queued at this node). */
-  getAccountNonce(publicKey: Uint8Array | string): Promise<AccountNonce> {
+  async getAccountNonce(publicKey: Uint8Array | string): Promise<AccountNonce> {
     const hex = typeof publicKey === 'string' ? publicKey : toHex(publicKey)
     if (!HASH_RE.test(hex))
       throw new ClientError(ClientErrorCode.BAD_INPUT, 'a public key is 32 bytes (64 lowercase hex)')
@@ -141,7 +141,7 @@ export class GovchainClient {
   }
 
   /** A record with its history page; with `prove`, the proof that `verifyRecordProof` checks offline. */
-  getRecord(id: string, opts: { prove?: boolean } = {}): Promise<RecordResponse> {
+  async getRecord(id: string, opts: { prove?: boolean } = {}): Promise<RecordResponse> {
     return this.#json('GET', `/v1/records/${encodeURIComponent(id)}${opts.prove ? '?prove=true' : ''}`)
   }
 
