@@ -170,7 +170,7 @@ process.stdout.write(
 )
 process.stdout.write(
   `\nnetwork.json: ${join(dir, 'network.json')}  ·  logs: <home>/node.log  ·  Ctrl-C stops\n` +
-    `try: pnpm tsx scripts/examples/issue-licence.ts --network ${join(dir, 'network.json')}\n\n`,
+    `try: npx tsx scripts/examples/issue-licence.ts --network ${join(dir, 'network.json')}\n\n`,
 )
 
 const tty = process.stdout.isTTY === true

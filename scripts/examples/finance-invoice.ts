@@ -1,7 +1,7 @@
 /**
  * Example: supply-chain finance without double financing, through the SDK only.
  *
- *   pnpm tsx scripts/examples/finance-invoice.ts --network .devnet/network.json
+ *   npx tsx scripts/examples/finance-invoice.ts --network .devnet/network.json
  *
  * Northern Commercial Bank registers a supplier's invoice (only its fingerprint — a hash of
  * seller, buyer and invoice number — goes on chain) and finances it. Southern Savings Bank,

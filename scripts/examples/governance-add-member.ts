@@ -1,7 +1,7 @@
 /**
  * Example: the alliance votes a new member in, through the SDK only.
  *
- *   pnpm tsx scripts/examples/governance-add-member.ts --network .devnet/network.json
+ *   npx tsx scripts/examples/governance-add-member.ts --network .devnet/network.json
  *
  * The regulator's governance delegate proposes adding the City Transport Authority (an agency)
  * with its first admin account (a fresh key, saved under the network's keys/ directory). The

@@ -1,7 +1,7 @@
 /**
  * Example: a food-premises permit, end to end, through the SDK only.
  *
- *   pnpm tsx scripts/examples/issue-licence.ts --network .devnet/network.json
+ *   npx tsx scripts/examples/issue-licence.ts --network .devnet/network.json
  *
  * The City Licensing Office's officer files the application (the applicant's personal data go
  * on chain only as salted commitments), approves it and issues the permit; each step waits for

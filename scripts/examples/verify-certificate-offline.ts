@@ -2,7 +2,7 @@
  * Example: a residence certificate checked offline — valid, then proven revoked, and a tampered
  * proof refused — through the SDK only.
  *
- *   pnpm tsx scripts/examples/verify-certificate-offline.ts --network .devnet/network.json [--out DIR]
+ *   npx tsx scripts/examples/verify-certificate-offline.ts --network .devnet/network.json [--out DIR]
  *
  * The Civil Registry issues a residence certificate; a verifier (a bank, say) fetches it with
  * its proof from any node and checks it with nothing but the genesis file: the chain of

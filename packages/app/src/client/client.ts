@@ -301,7 +301,7 @@ export class GovchainClient {
         for (let attempt = 0; ; attempt++) {
           if (checkStatus) {
             const known = await this.#statusIfKnown(hash)
-            if (known !== undefined && known.status !== 'pending') return this.#final(known)
+            if (known !== undefined && known.status !== 'pending') return await this.#final(known)
           }
           try {
             for await (const ev of readEventStream(body, controller.signal)) {
