@@ -1,8 +1,10 @@
 /**
  * `npm run devnet [-- --nodes N --dir DIR --base-port P --fresh]`: a local network of N
- * validator nodes, each a separate OS process on 127.0.0.1 owned by a different member
- * organisation. Prints the node table and a live status line; Ctrl-C / SIGTERM stops every
- * node cleanly; running again without --fresh resumes the same chain from disk.
+ * validator nodes running the government-services application, each a separate OS process on
+ * 127.0.0.1 owned by a different member organisation of the demo alliance (city agencies, two
+ * banks, a regulator, an auditor; @govchain/app demo.ts). Writes the demo accounts' key files
+ * and lists them in network.json. Prints the node table and a live status line; Ctrl-C /
+ * SIGTERM stops every node cleanly; running again without --fresh resumes the same chain.
  */
 import '@govchain/network/polyfill'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,18 +12,15 @@ import { openSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
-import {
-  generateDevnet,
-  nodeCommand,
-  readNetworkJson,
-  writeNetworkJson,
-  type NetworkJson,
-} from '@govchain/network'
+import { generateDevnet, readNetworkJson, writeNetworkJson, type NetworkJson } from '@govchain/network'
+import { appNodeCommand, demoDevnetHooks } from '@govchain/app/devnet'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
 function withoutSeparator(argv: string[]): string[] {
-  return argv[2] === '--' ? [...argv.slice(0, 2), ...argv.slice(3)] : argv
+  let i = 2
+  while (argv[i] === '--') i++
+  return [...argv.slice(0, 2), ...argv.slice(i)]
 }
 
 const program = new Command()
@@ -31,7 +30,7 @@ const program = new Command()
   .option('--base-port <port>', 'first API port (p2p ports start 100 above)', '26650')
   .option('--fresh', 'delete DIR and start a new chain', false)
   .option('--log-level <level>', 'node log level', 'info')
-  // `npm run devnet -- …` reaches us through pnpm with the `--` still in place.
+  // `npm run devnet -- …` / `pnpm devnet -- …` reach us through pnpm with one or two `--` in place.
   .parse(withoutSeparator(process.argv))
 
 const opts = program.opts<{
@@ -57,7 +56,13 @@ const t0 = performance.now()
 if (opts.fresh) rmSync(dir, { recursive: true, force: true })
 let network: NetworkJson | undefined = readNetworkJson(dir)
 if (network === undefined) {
-  network = await generateDevnet({ nodes: nodesWanted, dir, basePort, logLevel: opts.logLevel })
+  network = await generateDevnet({
+    nodes: nodesWanted,
+    dir,
+    basePort,
+    logLevel: opts.logLevel,
+    hooks: demoDevnetHooks,
+  })
   process.stdout.write(`devnet: new chain ${network.chainId} with ${network.nodes.length} nodes in ${dir}\n`)
 } else {
   process.stdout.write(`devnet: resuming ${network.chainId} from ${dir} (use --fresh for a new chain)\n`)
@@ -65,11 +70,13 @@ if (network === undefined) {
 const net = network
 
 const children = new Map<string, ChildProcess>()
+/** How each node process ended: `exit 0` is a clean shutdown. */
+const exits = new Map<string, string>()
 let stopping = false
 
 function startNode(i: number): Promise<void> {
   const n = net.nodes[i]!
-  const { command, args, env } = nodeCommand(n.home)
+  const { command, args, env } = appNodeCommand(n.home)
   const err = openSync(join(n.home, 'stderr.log'), 'a')
   // The IPC channel lets a node stop itself if this launcher dies (even by kill -9).
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', err, 'ipc'] })
@@ -83,6 +90,7 @@ function startNode(i: number): Promise<void> {
     })
     child.on('exit', (code, signal) => {
       children.delete(n.name)
+      exits.set(n.name, signal ?? `exit ${code}`)
       if (!stopping) {
         process.stdout.write(
           `\ndevnet: ${n.name} exited (${signal ?? code}); see ${join(n.home, 'node.log')}\n`,
@@ -101,6 +109,8 @@ async function stopAll(signal: string): Promise<void> {
     [...children.values()].map(
       (c) =>
         new Promise<void>((done) => {
+          // Already gone (a terminal's Ctrl-C reaches the whole process group).
+          if (c.exitCode !== null || c.signalCode !== null) return done()
           const kill = setTimeout(() => c.kill('SIGKILL'), 15_000)
           c.once('exit', () => {
             clearTimeout(kill)
@@ -112,7 +122,8 @@ async function stopAll(signal: string): Promise<void> {
   )
   for (const n of net.nodes) n.pid = null
   writeNetworkJson(dir, net)
-  process.stdout.write('devnet: all nodes stopped\n')
+  const ended = net.nodes.map((n) => `${n.name}: ${exits.get(n.name) ?? 'not started'}`)
+  process.stdout.write(`devnet: all nodes stopped (${ended.join(', ')})\n`)
   process.exit(0)
 }
 process.on('SIGINT', () => void stopAll('SIGINT'))
@@ -132,24 +143,41 @@ try {
 writeNetworkJson(dir, net)
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length))
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
+  const line = (r: string[]) =>
+    r
+      .map((x, c) => (c === r.length - 1 ? x : pad(x, widths[c]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)].join('\n') + '\n'
+}
 process.stdout.write(
   `devnet: ${net.nodes.length} nodes up in ${((performance.now() - t0) / 1000).toFixed(1)} s\n\n`,
 )
-process.stdout.write(`${pad('node', 8)} ${pad('org', 20)} ${pad('peer id', 54)} ${pad('API', 24)} p2p\n`)
-for (const n of net.nodes) {
-  process.stdout.write(
-    `${pad(n.name, 8)} ${pad(n.org, 20)} ${pad(n.peerId, 54)} ${pad(n.api, 24)} ${n.p2p.split('/p2p/')[0]}\n`,
-  )
-}
 process.stdout.write(
-  `\nnetwork.json: ${join(dir, 'network.json')}  ·  logs: <home>/node.log  ·  Ctrl-C stops\n\n`,
+  table(
+    ['#', 'node', 'org', 'peer id', 'API', 'p2p'],
+    net.nodes.map((n, i) => [String(i), n.name, n.org, n.peerId, n.api, n.p2p.split('/p2p/')[0]!]),
+  ),
+)
+process.stdout.write('\ndemo accounts (key files under ' + join(dir, 'keys') + '):\n')
+process.stdout.write(
+  table(
+    ['account', 'org', 'roles'],
+    net.accounts.map((a) => [a.name, a.org, a.roles.join(', ')]),
+  ),
+)
+process.stdout.write(
+  `\nnetwork.json: ${join(dir, 'network.json')}  ·  logs: <home>/node.log  ·  Ctrl-C stops\n` +
+    `try: npx tsx scripts/examples/issue-licence.ts --network ${join(dir, 'network.json')}\n\n`,
 )
 
 const tty = process.stdout.isTTY === true
 let ticks = 0
 setInterval(() => {
   void Promise.all(
-    net.nodes.map(async (n) => {
+    net.nodes.map(async (n, i) => {
       try {
         const s = (await (
           await fetch(`${n.api}/v1/status`, { signal: AbortSignal.timeout(900) })
@@ -159,9 +187,9 @@ setInterval(() => {
           mempool?: { txs: number }
           syncing: boolean
         }
-        return `${n.name} h=${s.height} mp=${s.mempool?.txs ?? 0} peers=${s.peers}${s.syncing ? ' sync' : ''}`
+        return `#${i} h=${s.height} mp=${s.mempool?.txs ?? 0} peers=${s.peers}${s.syncing ? ' sync' : ''}`
       } catch {
-        return `${n.name} down`
+        return `#${i} down`
       }
     }),
   ).then((parts) => {

@@ -1,28 +1,16 @@
 /**
  * A multi-process network running the government-services application with the demo alliance
- * (packages/app/src/demo.ts): 4 nodes owned by city-licensing, bank-north, civil-registry and
- * bank-south, every demo account with a key file. Until the devnet itself runs this application,
- * the explorer's record and governance tests compose it here (network never imports app).
+ * (packages/app/src/demo.ts), as `npm run devnet` runs it: 4 nodes owned by city-licensing,
+ * bank-north, civil-registry and bank-south, every demo account with a key file, each node the
+ * app's `govchain node start`.
  */
-import { fileURLToPath } from 'node:url'
-import { buildDemoGenesis, commitField, DEMO_ACCOUNTS, randomSalt, signTx, type TxDraft } from '@govchain/app'
-import { nodeCommand } from '@govchain/network'
+import { commitField, randomSalt, signTx, type TxDraft } from '@govchain/app'
+import { appNodeCommand, demoDevnetHooks } from '@govchain/app/devnet'
 import type { Transaction } from '@govchain/ledger'
 import { Cluster } from './cluster.js'
 
-const entry = fileURLToPath(new URL('./gov-node.ts', import.meta.url))
-
 export async function startGovCluster(nodes = 4): Promise<Cluster> {
-  return Cluster.start(nodes, {
-    hooks: {
-      accounts: () => DEMO_ACCOUNTS.map((a) => ({ name: a.name, org: a.org, roles: [...a.roles] })),
-      genesis: (ctx) => buildDemoGenesis(ctx),
-    },
-    command: (home) => {
-      const { command, env } = nodeCommand(home)
-      return { command, args: ['--import', 'tsx', entry, '--home', home], env }
-    },
-  })
+  return Cluster.start(nodes, { hooks: demoDevnetHooks, command: appNodeCommand })
 }
 
 /** Signs a draft with a demo account's key and its next nonce. */

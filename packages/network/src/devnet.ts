@@ -242,9 +242,15 @@ export function writeNetworkJson(dir: string, network: NetworkJson): void {
   writeJsonFile(join(resolve(dir), 'network.json'), network)
 }
 
-/** The command that runs one node process (`govchain node start --home DIR` through tsx). */
-export function nodeCommand(home: string): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
-  const entry = fileURLToPath(new URL('./bin/node.ts', import.meta.url))
+/**
+ * The command that runs one node process (`govchain node start --home DIR` through tsx). `entry`
+ * is the CLI script that composes the node with its application (default: this package's
+ * entry with the built-in key-value application).
+ */
+export function nodeCommand(
+  home: string,
+  entry: string = fileURLToPath(new URL('./bin/node.ts', import.meta.url)),
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   return {
     command: process.execPath,
     args: ['--import', 'tsx', entry, 'node', 'start', '--home', home],

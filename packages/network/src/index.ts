@@ -15,6 +15,7 @@ export * from './run-node.js'
 export * from './builtin-kv-app.js'
 export { createHttpServer } from './http/server.js'
 export type {
+  AccountJson,
   ApiBackend,
   BlockTxsJson,
   QueryJson,

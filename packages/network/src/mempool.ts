@@ -105,6 +105,18 @@ export class Mempool {
     return this.#rejected.get(hash)
   }
 
+  /**
+   * The sender's next nonce counting the consecutive run of its queued transactions (what a
+   * client signing its next transaction should use); undefined when nothing of it is queued.
+   */
+  pendingNonce(senderHex: string): number | undefined {
+    const queue = this.#bySender.get(senderHex)
+    if (queue === undefined) return undefined
+    let n = queue.nextNonce
+    while (queue.txs.has(n)) n++
+    return n
+  }
+
   /** Admits a transaction or throws a coded error (nothing changes on a rejection). */
   async add(tx: Transaction, source = 'api'): Promise<MempoolEntry> {
     const hash = tx.hashHex()

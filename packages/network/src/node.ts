@@ -36,7 +36,14 @@ import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
-import type { ApiBackend, BlockTxsJson, QueryJson, StatusJson, TxStatusJson } from './http/routes.js'
+import type {
+  AccountJson,
+  ApiBackend,
+  BlockTxsJson,
+  QueryJson,
+  StatusJson,
+  TxStatusJson,
+} from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
 import { PriorityGate } from './priority-gate.js'
@@ -53,6 +60,8 @@ const RECENT_COMMITS = 256
 export type NodeModules = {
   readonly app: Application
   readonly openStateTree: (store: KvStore, root: Uint8Array) => Promise<StateTree>
+  /** HTTP status of the application's error codes, if it defines them (default: by name, else 400). */
+  readonly appStatusOf?: (code: string) => number | undefined
 }
 
 export type NodeOptions = {
@@ -295,6 +304,7 @@ export class GovchainNode implements ApiBackend {
       logger: log,
       apiTxsPerSecond: config.limits.apiTxsPerSecond,
       apiTxBurst: config.limits.apiTxBurst,
+      ...(this.#modules.appStatusOf === undefined ? {} : { appStatusOf: this.#modules.appStatusOf }),
     })
     await this.#http.listen({ host: config.api.host, port: config.api.port })
     this.#started = true
@@ -535,17 +545,6 @@ export class GovchainNode implements ApiBackend {
     return { genesis: genesisToJSON(this.#opts.home.genesis), hash: this.#genesisHash }
   }
 
-  async query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson> {
-    const chain = this.chain
-    const result = await chain.query(path, params, { prove: prove && chain.height > 0 })
-    return {
-      path,
-      height: result.height,
-      value: result.value === null ? null : jsonSafe(result.value as Encodable),
-      ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
-    }
-  }
-
   async status(): Promise<StatusJson> {
     const chain = this.chain
     const { config, genesis } = this.#opts.home
@@ -590,6 +589,23 @@ export class GovchainNode implements ApiBackend {
       id,
       height: result.height,
       record: jsonSafe(result.value as Encodable),
+      ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
+    }
+  }
+
+  async account(publicKey: Uint8Array): Promise<AccountJson> {
+    const nonce = await this.chain.nonceOf(publicKey)
+    const hex = toHex(publicKey)
+    return { publicKey: hex, nonce, pendingNonce: Math.max(nonce, this.mempool.pendingNonce(hex) ?? 0) }
+  }
+
+  async query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson> {
+    const chain = this.chain
+    const result = await chain.query(path, params, { prove: prove && chain.height > 0 })
+    return {
+      path,
+      height: result.height,
+      value: result.value === null ? null : jsonSafe(result.value as Encodable),
       ...(result.proof === undefined ? {} : { proof: stateProofBundleToJSON(result.proof) }),
     }
   }

@@ -11,8 +11,15 @@ import { GovchainNode, type NodeModules } from './node.js'
 /** The authenticated state tree every node uses (the ledger's sparse Merkle tree). */
 export const openStateTree: NodeModules['openStateTree'] = (store, root) => SparseMerkleTree.open(store, root)
 
-export async function runNode(home: string, app: Application): Promise<GovchainNode> {
-  const node = new GovchainNode({ home: loadHome(home), processMetrics: true }, { app, openStateTree })
+export async function runNode(
+  home: string,
+  app: Application,
+  opts: Pick<NodeModules, 'appStatusOf'> = {},
+): Promise<GovchainNode> {
+  const node = new GovchainNode(
+    { home: loadHome(home), processMetrics: true },
+    { app, openStateTree, ...opts },
+  )
   const log = node.logger.child({ module: 'node' })
   let stopping = false
   const shutdown = (signal: string) => {

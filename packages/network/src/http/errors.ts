@@ -47,9 +47,15 @@ export function errorBody(e: GovchainError): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } }
 }
 
-/** Turns anything thrown into a status and a coded body. */
-export function toHttpError(e: unknown): { status: number; body: ErrorBody } {
-  if (isGovchainError(e)) return { status: statusOf(e.code), body: errorBody(e) }
+/**
+ * Turns anything thrown into a status and a coded body. `appStatusOf` gives the status of the
+ * application's own codes (e.g. 409 for a state conflict), when it knows them.
+ */
+export function toHttpError(
+  e: unknown,
+  appStatusOf?: (code: string) => number | undefined,
+): { status: number; body: ErrorBody } {
+  if (isGovchainError(e)) return { status: appStatusOf?.(e.code) ?? statusOf(e.code), body: errorBody(e) }
   const fe = e as { code?: string; statusCode?: number; message?: string; validation?: unknown }
   if (fe.validation !== undefined)
     return {

@@ -43,8 +43,6 @@ export type BlockTxsJson = {
   txs: (TxSummaryJson & { index: number; hash: string })[]
 }
 
-export type QueryJson = { path: string; height: number; value: unknown; proof?: unknown }
-
 export type StatusJson = {
   chainId: string
   node: { name: string; org: string; peerId: string }
@@ -73,9 +71,15 @@ export type ApiBackend = {
   blockTxs(height: number, from: number, limit: number): Promise<BlockTxsJson | undefined>
   /** The genesis document (the light client's trust root) and its hash. */
   genesis(): { genesis: unknown; hash: string }
-  /** Any read path of the application (`Application.query`), with a proof when asked. */
+  /** The sender's next nonce: committed, and counting its transactions queued here. */
+  account(publicKey: Uint8Array): Promise<AccountJson>
+  /** Any application query path, with a proof of its `proveKeys` if asked. */
   query(path: string, params: Readonly<Record<string, string>>, prove: boolean): Promise<QueryJson>
 }
+
+export type AccountJson = { publicKey: string; nonce: number; pendingNonce: number }
+
+export type QueryJson = { path: string; height: number; value: unknown; proof?: unknown }
 
 export type RouteOptions = {
   readonly apiTxsPerSecond: number
@@ -190,7 +194,7 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
           type: 'object',
           required: ['path'],
           additionalProperties: false,
-          properties: { path: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,31}$' } },
+          properties: { path: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } },
         },
         // Every parameter is one printable-ASCII string (a repeated name arrives as an array: 400).
         querystring: {
@@ -257,6 +261,24 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
       const record = await backend.record(id, prove)
       if (record === undefined) throw new ApiError(ApiErrorCode.NOT_FOUND, `record ${id} does not exist`)
       return record
+    },
+  )
+
+  app.get(
+    '/v1/accounts/:publicKey',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          required: ['publicKey'],
+          additionalProperties: false,
+          properties: { publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
+      },
+    },
+    async (req) => {
+      const { publicKey } = req.params as { publicKey: string }
+      return backend.account(fromHex(publicKey, 32, 'publicKey'))
     },
   )
 

@@ -10,6 +10,8 @@ import { registerRoutes, type ApiBackend, type RouteOptions } from './routes.js'
 
 export type HttpServerOptions = RouteOptions & {
   readonly logger: Logger
+  /** HTTP status of the application's error codes (others: by name, else 400). */
+  readonly appStatusOf?: (code: string) => number | undefined
 }
 
 export async function createHttpServer(
@@ -38,7 +40,7 @@ export async function createHttpServer(
     if (reply.statusCode >= 400) req.log.debug({ route, status: reply.statusCode }, 'request failed')
   })
   app.setErrorHandler((error, req, reply) => {
-    const { status, body } = toHttpError(error)
+    const { status, body } = toHttpError(error, opts.appStatusOf)
     if (status === 500) req.log.error({ err: error }, 'request failed')
     void reply.code(status).send(body)
   })

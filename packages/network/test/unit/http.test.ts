@@ -5,6 +5,7 @@ import {
   createSignedTx,
   DEFAULT_CHAIN_PARAMS,
   encode,
+  GovchainError,
   keyPairFromSeed,
   toBase64,
   TxError,
@@ -12,6 +13,7 @@ import {
   type Transaction,
 } from '@govchain/ledger'
 import { createHttpServer } from '../../src/http/server.js'
+import { toHttpError } from '../../src/http/errors.js'
 import type { ApiBackend } from '../../src/http/routes.js'
 import { Mempool } from '../../src/mempool.js'
 import { NodeEvents } from '../../src/events.js'
@@ -75,10 +77,14 @@ describe('HTTP API validation', () => {
       blockTxs: async (height, from, limit) =>
         height === 1 ? { height, total: 0, from, txs: [].slice(from, from + limit) } : undefined,
       genesis: () => ({ genesis: { chainId: 'http-test' }, hash: 'ab' }),
+      account: async (pk) => {
+        const hex = Buffer.from(pk).toString('hex')
+        return { publicKey: hex, nonce: 0, pendingNonce: mempool.pendingNonce(hex) ?? 0 }
+      },
       query: async (path, params, prove) => {
         if (path === 'nope') throw new KvAppError(KvAppErrorCode.UNKNOWN_QUERY, 'unknown query nope')
         queries.push({ path, params, prove })
-        return { path, height: 0, value: null }
+        return { path, height: 0, value: { params, prove } }
       },
     }
     app = await createHttpServer(backend, { logger: silentLogger(), apiTxsPerSecond: 1000, apiTxBurst: 1000 })
@@ -150,6 +156,12 @@ describe('HTTP API validation', () => {
     ],
     ['query prove flag', () => get('/v1/query/record?prove=1'), 400, 'API_BAD_REQUEST'],
     ["the application's own code", () => get('/v1/query/nope'), 400, 'KV_UNKNOWN_QUERY'],
+    [
+      'bad account key',
+      () => app.inject({ method: 'GET', url: '/v1/accounts/ABCD' }),
+      400,
+      'API_BAD_REQUEST',
+    ],
   ])('%s → %s %s', async (_what, call, status, code) => {
     const r = await call()
     expect(r.statusCode).toBe(status)
@@ -178,7 +190,11 @@ describe('HTTP API validation', () => {
       params: { id: 'LIC-1', historyLimit: '5' },
       prove: true,
     })
-    expect((await get('/v1/query/tx-types')).json()).toEqual({ path: 'tx-types', height: 0, value: null })
+    expect((await get('/v1/query/tx-types')).json()).toEqual({
+      path: 'tx-types',
+      height: 0,
+      value: { params: {}, prove: false },
+    })
     expect(queries.at(-1)?.prove).toBe(false)
   })
 
@@ -211,6 +227,21 @@ describe('HTTP API validation', () => {
     expect(js.statusCode).toBe(200)
     expect(js.headers['content-type']).toMatch(/javascript/)
     expect(js.body).not.toMatch(/node:/)
+  })
+
+  it('reports the next nonce counting queued transactions, and passes query parameters through', async () => {
+    const hex = Buffer.from(alice.publicKey).toString('hex')
+    const acct = await app.inject({ method: 'GET', url: `/v1/accounts/${hex}` })
+    expect(acct.json()).toEqual({ publicKey: hex, nonce: 0, pendingNonce: 3 })
+    const q = await app.inject({ method: 'GET', url: '/v1/query/record?id=LIC-1&prove=true' })
+    expect(q.json()).toEqual({ path: 'record', height: 0, value: { params: { id: 'LIC-1' }, prove: true } })
+  })
+
+  it("maps the application's codes by its own table, others by name", () => {
+    const appStatusOf = (code: string) => (code === 'APP_ALREADY_FINANCED' ? 409 : undefined)
+    expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x'), appStatusOf).status).toBe(409)
+    expect(toHttpError(new GovchainError('APP_FORBIDDEN', 'x'), appStatusOf).status).toBe(403)
+    expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x')).status).toBe(400)
   })
 
   it('serves Prometheus metrics with units in their names', async () => {
