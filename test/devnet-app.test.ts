@@ -120,6 +120,29 @@ function cli(...args: string[]): { status: number; stdout: string; stderr: strin
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
+/** Splits a command line as a POSIX shell does for plain words and '…' / "…" quoting. */
+function shellWords(line: string): string[] {
+  const words: string[] = []
+  let word: string | undefined
+  let quote: string | undefined
+  for (const ch of line) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined
+      else word += ch
+    } else if (ch === "'" || ch === '"') {
+      quote = ch
+      word ??= ''
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) words.push(word)
+      word = undefined
+    } else {
+      word = (word ?? '') + ch
+    }
+  }
+  if (word !== undefined) words.push(word)
+  return words
+}
+
 const timings: Record<string, number> = {}
 async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
   const t0 = performance.now()
@@ -273,6 +296,29 @@ describe('npm run devnet on the government-services application', () => {
     writeFileSync(revokedFile, JSON.stringify(revokedAnswer))
     const r = cli('verify', revokedFile, '--genesis', genesisFile)
     expect([r.status, r.stdout.split('\n')[0]]).toEqual([3, 'revoked'])
+  })
+
+  it("runs the README's command-line examples as written (paths and ports mapped to this devnet)", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const block = readme.slice(readme.indexOf('From the command line'))
+    const code = block.slice(block.indexOf('```sh') + 5, block.indexOf('```', block.indexOf('```sh') + 5))
+    const commands = code
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((l) => l.startsWith('pnpm govchain '))
+    expect(commands.length).toBeGreaterThanOrEqual(5)
+    const ports = [26650, 26651, 26652, 26653]
+    const mapArg = (a: string) => {
+      for (const [i, p] of ports.entries()) a = a.replace(`http://127.0.0.1:${p}`, net.nodes[i]!.api)
+      a = a.replace(/^\.devnet\//, `${dir}/`)
+      return a.endsWith('.json') && !a.includes('/') ? join(dir, a) : a
+    }
+    for (const command of commands) {
+      const args = shellWords(command.slice('pnpm govchain '.length)).map(mapArg)
+      const r = await timed(`readme: ${args.slice(0, 2).join(' ')}`, async () => cli(...args))
+      if (r.status !== 0) console.log(command, r.stdout, r.stderr)
+      expect([command, r.status]).toEqual([command, 0])
+    }
   })
 
   it('stops every node process cleanly on SIGTERM', async () => {
