@@ -51,4 +51,5 @@ if (!upToDate) {
   if (status !== 0) process.exit(status)
 }
 const [, , ...args] = process.argv
-process.exit(run(pnpm, args.length > 0 ? args : ['run', 'test:all']))
+// --silent: pnpm would otherwise echo each script line (twice: npm/pnpm script → this → script).
+process.exit(run(pnpm, args.length > 0 ? ['--silent', ...args] : ['run', 'test:all']))

@@ -6,5 +6,7 @@ export default defineProject({
     include: ['**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Each file runs its own 4-process network: one at a time on 2 cores.
+    fileParallelism: false,
   },
 })

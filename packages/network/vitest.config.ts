@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: 'network',
     include: ['test/**/*.test.ts'],
+    setupFiles: ['./src/polyfill.ts'],
     testTimeout: 30_000,
   },
 })

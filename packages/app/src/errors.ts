@@ -106,3 +106,8 @@ export function appError(
 ): AppError {
   return new AppError(code, message, details)
 }
+
+/** The HTTP status of an application code, or undefined for codes that are not the application's. */
+export function appErrorStatus(code: string): number | undefined {
+  return Object.hasOwn(APP_ERROR_STATUS, code) ? APP_ERROR_STATUS[code as AppErrorCode] : undefined
+}

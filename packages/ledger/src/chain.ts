@@ -423,13 +423,17 @@ export class Chain {
   }
 
   /** Sync: validates and commits a block received with its certificate from a peer. */
-  async applyCertifiedBlock(block: Block, certificate: CommitCertificate): Promise<void> {
+  async applyCertifiedBlock(
+    block: Block,
+    certificate: CommitCertificate,
+    opts: Pick<ValidateOptions, 'onPhase'> = {},
+  ): Promise<void> {
     verifyCommitCertificate(certificate, this.#validators.next, {
       chainId: this.chainId,
       height: block.height,
       blockHash: block.hash(),
     })
-    const executed = await this.validateBlock(block)
+    const executed = await this.validateBlock(block, opts)
     await this.commitBlock(executed, certificate)
   }
 

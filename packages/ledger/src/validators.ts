@@ -93,9 +93,14 @@ export class ValidatorSet {
     return this.validators[index]
   }
 
+  /** Consensus.md rule 4: index (h + r) mod n into the canonically sorted validators. */
+  proposerIndex(height: number, round: number): number {
+    return (height + round) % this.validators.length
+  }
+
   /** Consensus.md rule 4. */
   proposer(height: number, round: number): Validator {
-    return this.validators[(height + round) % this.validators.length]!
+    return this.validators[this.proposerIndex(height, round)]!
   }
 
   encodable(): Encodable {

@@ -3,7 +3,8 @@
  * different values. Stored with the lower vote hash first, so one equivocation has one encoding.
  */
 import { compareBytes, equalBytes, toHex } from '../bytes.js'
-import { sha256 } from '../crypto/index.js'
+import { sha256, verify } from '../crypto/index.js'
+import type { SignatureCheck } from './certificate.js'
 import { decode, encode, readEnvelope, type Encodable } from '../encoding.js'
 import { DecodeError, DecodeErrorCode, GovchainError } from '../errors.js'
 import { readVote, type Vote } from './vote.js'
@@ -68,8 +69,12 @@ export class DuplicateVoteEvidence {
   }
 }
 
-/** Stateless part of the evidence check: same signer and step, different values, both signatures valid. */
-export function checkEvidenceShape(e: DuplicateVoteEvidence): void {
+/**
+ * Stateless part of the evidence check: same signer and step, different values, both
+ * signatures valid. `checkSignature` is the pinned Ed25519 rule; only the consensus simulator
+ * passes its own (see `verifyCommitCertificate`).
+ */
+export function checkEvidenceShape(e: DuplicateVoteEvidence, checkSignature: SignatureCheck = verify): void {
   const { voteA: a, voteB: b } = e
   const sameStep =
     a.chainId === b.chainId && a.type === b.type && a.height === b.height && a.round === b.round
@@ -81,7 +86,8 @@ export function checkEvidenceShape(e: DuplicateVoteEvidence): void {
   if (!sameStep || !sameSigner || !differentValue) {
     throw new EvidenceError(EvidenceErrorCode.NOT_CONFLICTING, 'evidence votes do not conflict')
   }
-  if (!a.verifySignature() || !b.verifySignature())
+  const signed = (v: Vote) => checkSignature(v.validator, v.signingBytes(), v.signature)
+  if (!signed(a) || !signed(b))
     throw new EvidenceError(EvidenceErrorCode.BAD_SIGNATURE, 'evidence vote signature invalid')
 }
 

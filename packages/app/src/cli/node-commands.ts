@@ -1,0 +1,65 @@
+/**
+ * `govchain keys …`, `govchain node start --home DIR` (one member node running the
+ * government-services application: the composition of @govchain/network with this package)
+ * and the `bench` entry.
+ */
+import { toHex } from '@govchain/ledger'
+import { runNode } from '@govchain/network'
+import type { Command } from 'commander'
+import { createGovApplication } from '../application.js'
+import { appErrorStatus } from '../errors.js'
+import { readKeyFile, writeNewKeyFile } from '../client/index.js'
+import { CliError, CliErrorCode, printJson } from './common.js'
+
+export function registerNodeCommands(program: Command): void {
+  const keys = program.command('keys').description('account key files')
+  keys
+    .command('new')
+    .description('write a fresh Ed25519 key file (mode 0600) and print its public key')
+    .requiredOption('--out <file>', 'where to write the key file')
+    .option('--force', 'overwrite an existing file', false)
+    .action((o: { out: string; force: boolean }) => {
+      const key = writeNewKeyFile(o.out, { force: o.force })
+      printJson({ publicKey: toHex(key.publicKey), keyFile: o.out })
+    })
+  keys
+    .command('show')
+    .description("print a key file's public key")
+    .argument('<file>', 'key file')
+    .action((file: string) => printJson({ publicKey: toHex(readKeyFile(file).publicKey), keyFile: file }))
+
+  const node = program.command('node').description('run a member node')
+  node
+    .command('start')
+    .description('start a node from its home directory (config.json, genesis.json, keys, data/)')
+    .requiredOption('--home <dir>', 'node home directory')
+    .action(async (o: { home: string }) => {
+      const n = await runNode(o.home, createGovApplication(), { appStatusOf: appErrorStatus })
+      // The devnet launcher waits for this line.
+      process.stdout.write(
+        JSON.stringify({
+          event: 'started',
+          peerId: n.peerId,
+          api: n.apiUrl,
+          p2p: n.p2pAddresses,
+          height: n.chain.height,
+        }) + '\n',
+      )
+      // Runs until SIGINT / SIGTERM or the launcher goes away: runNode stops the node and exits.
+      await new Promise<never>(() => {})
+    })
+
+  // The benchmark lands with the benchmark work (packages/app/src/bench, `runValidationBench`);
+  // the command is here so that `pnpm govchain bench …` has its place in the CLI.
+  program
+    .command('bench')
+    .description('validation benchmark (see the benchmark issue)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CliError(
+        CliErrorCode.NOT_AVAILABLE,
+        'the validation benchmark is not part of this build yet (runValidationBench, packages/app/src/bench)',
+      )
+    })
+}

@@ -1,0 +1,306 @@
+/**
+ * The SDK and the CLI against a real member node: a one-validator devnet of the application
+ * (demo alliance genesis, real LevelDB, HTTP API, consensus) running in this process. The
+ * four-node, multi-process runs are in test/ at the repository root.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { generateDevnet, GovchainNode, loadHome, openStateTree } from '@govchain/network'
+import {
+  appErrorStatus,
+  buildCertificateIssue,
+  buildInvoiceFinance,
+  buildInvoiceRegister,
+  buildLicenceApprove,
+  ClientError,
+  commitValues,
+  createGovApplication,
+  GovchainClient,
+  invoiceFingerprint,
+  LocalNetwork,
+  verifyRecordProof,
+} from '../../src/index.js'
+import { demoDevnetHooks } from '../../src/cli/devnet.js'
+import { runCli } from '../../src/cli/main.js'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+let dir: string
+let node: GovchainNode
+let net: LocalNetwork
+let client: GovchainClient
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'govchain-client-'))
+  const basePort = await freePort()
+  const network = await generateDevnet({ nodes: 1, dir, basePort, hooks: demoDevnetHooks, logLevel: 'warn' })
+  node = new GovchainNode(
+    { home: loadHome(network.nodes[0]!.home) },
+    { app: createGovApplication(), openStateTree, appStatusOf: appErrorStatus },
+  )
+  await node.start()
+  net = LocalNetwork.load(dir)
+  client = net.client(0)
+}, 60_000)
+
+afterAll(async () => {
+  await node?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const cert = (id: string) =>
+  buildCertificateIssue({ recordId: id, kind: 'residence', fields: commitValues(id, { name: 'X' }).fields })
+
+describe('GovchainClient against a node', () => {
+  it('sends, waits for the commit through events, and reads the transaction back', async () => {
+    const officer = net.account('registry-officer')
+    const sent = await client.sendTx({ key: officer.key, ...cert('C-1') })
+    expect(sent).toMatchObject({ status: 'committed', index: 0 })
+    expect(sent.height).toBeGreaterThan(0)
+    expect(sent.receipt?.events[0]?.type).toBe('certificate.issue')
+    expect(await client.getTx(sent.hash)).toMatchObject({ status: 'committed', height: sent.height })
+    // Already committed: the status read after subscribing answers at once.
+    expect(await client.waitForCommit(sent.hash, { timeoutMs: 2000 })).toMatchObject({ height: sent.height })
+    const block = await client.getBlock(sent.height)
+    expect(block.txs).toContain(sent.hash)
+  })
+
+  it('sends typed payload objects too, and several from one key at once in nonce order', async () => {
+    const officer = net.account('registry-officer')
+    const ids = ['C-2', 'C-3', 'C-4', 'C-5']
+    const sent = await Promise.all(
+      ids.map((id) =>
+        client.sendTx({
+          key: officer.key,
+          type: 'certificate.issue',
+          payload: { recordId: id, kind: 'birth', fields: commitValues(id, { name: 'Y' }).fields },
+        }),
+      ),
+    )
+    expect(sent.map((s) => s.tx.nonce)).toEqual([1, 2, 3, 4])
+    expect((await client.getAccountNonce(officer.key.publicKey)).nonce).toBe(5)
+  })
+
+  it('returns after admission without waiting, then waits by hash', async () => {
+    const officer = net.account('registry-officer')
+    const submitted = await client.sendTx({ key: officer.key, ...cert('C-6') }, { wait: false })
+    expect(submitted.status).toBe('submitted')
+    expect((await client.waitForCommit(submitted.hash)).status).toBe('committed')
+  })
+
+  it("maps the node's refusals to ClientErrors with its code and HTTP status", async () => {
+    const north = net.account('north-officer')
+    const err = await client
+      .sendTx({ key: north.key, ...buildLicenceApprove({ recordId: 'NOPE' }) })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ClientError)
+    expect(err).toMatchObject({
+      code: 'APP_FORBIDDEN',
+      httpStatus: 403,
+      nodeError: { code: 'APP_FORBIDDEN' },
+    })
+    // The application's codes keep their status class: a state conflict is 409.
+    await expect(
+      client.sendTx({ key: net.account('registry-officer').key, ...cert('C-1') }),
+    ).rejects.toMatchObject({
+      code: 'APP_ALREADY_EXISTS',
+      httpStatus: 409,
+    })
+    await expect(client.getTx('ab'.repeat(32))).rejects.toMatchObject({
+      code: 'API_NOT_FOUND',
+      httpStatus: 404,
+    })
+    await expect(client.getRecord('NO-SUCH-RECORD')).rejects.toMatchObject({ code: 'API_NOT_FOUND' })
+    await expect(client.query('no-such-path')).rejects.toMatchObject({ code: 'APP_UNKNOWN_QUERY' })
+  })
+
+  it('reports a financing the chain dropped after admission with the refusing code', async () => {
+    const north = net.account('north-officer')
+    const south = net.account('south-officer')
+    const fingerprint = invoiceFingerprint({ sellerId: 'S', buyerId: 'B', invoiceNumber: 'RACE-1' })
+    await client.sendTx({
+      key: north.key,
+      ...buildInvoiceRegister({ recordId: 'INV-R', fingerprint, amount: 100, currency: 'EUR', fields: {} }),
+    })
+    const outcomes = await Promise.allSettled(
+      [north, south].map((bank) =>
+        client.sendTx({
+          key: bank.key,
+          ...buildInvoiceFinance({ recordId: 'INV-R', fingerprint, amount: 100 }),
+        }),
+      ),
+    )
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+    const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult
+    expect(lost.reason).toMatchObject({ code: 'APP_ALREADY_FINANCED' })
+  })
+
+  it('proves a record the node serves, offline against the genesis', async () => {
+    const answer = await client.getRecord('C-1', { prove: true })
+    expect(verifyRecordProof(answer, net.genesis())).toMatchObject({ verdict: 'valid', id: 'C-1' })
+  })
+
+  it('streams block events', async () => {
+    const controller = new AbortController()
+    const seen: number[] = []
+    for await (const e of client.events({ types: ['block'], signal: controller.signal })) {
+      if (e.type === 'block') seen.push(e.data.height)
+      if (seen.length === 2) controller.abort()
+    }
+    expect(seen[1]).toBe(seen[0]! + 1)
+  })
+
+  it('gives coded errors for bad input, an unknown transaction, an unreachable node', async () => {
+    expect(() => new GovchainClient('not a url')).toThrowError(
+      expect.objectContaining({ code: 'CLIENT_BAD_INPUT' }),
+    )
+    await expect(client.waitForCommit('cd'.repeat(32), { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'CLIENT_TIMEOUT',
+    })
+    const port = await freePort()
+    const down = new GovchainClient(`http://127.0.0.1:${port}`, { connectAttempts: 2, connectBackoffMs: 10 })
+    await expect(down.status()).rejects.toMatchObject({ code: 'CLIENT_NETWORK', details: { attempts: 2 } })
+    expect(() => net.account('nobody')).toThrowError(
+      expect.objectContaining({ code: 'CLIENT_BAD_NETWORK_FILE' }),
+    )
+  })
+})
+
+describe('govchain CLI against a node', () => {
+  const run = async (...args: string[]) => {
+    const out: string[] = []
+    const err: string[] = []
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true))
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true))
+    process.exitCode = undefined
+    try {
+      // `@name` stands for the key file of demo account `name`.
+      const code = await runCli(args.map((a) => (a.startsWith('@') ? keyFile(a.slice(1)) : a)))
+      return { code, out: out.join(''), err: err.join('') }
+    } finally {
+      o.mockRestore()
+      e.mockRestore()
+      process.exitCode = undefined
+    }
+  }
+  const keyFile = (name: string) => net.accounts.find((a) => a.name === name)!.keyFile
+
+  const send = ['tx', 'send', '--node', 'http://127.0.0.1:1', '--type', 'licence.approve']
+  it.each<[string, string[], RegExp]>([
+    ['a missing option', ['tx', 'send', '--type', 'licence.approve'], /CLI_USAGE/],
+    ['an unknown command', ['frobnicate'], /CLI_USAGE/],
+    ['a bad integer', ['licence', 'issue', '--key', 'K', '--id', 'L', '--valid-for', '-3'], /CLI_USAGE/],
+    ['malformed JSON', [...send, '--key', '@registry-officer', '--payload', '{'], /CLI_BAD_JSON/],
+    [
+      'a payload of the wrong shape',
+      [...send, '--key', '@registry-officer', '--payload', '[]'],
+      /APP_BAD_PAYLOAD/,
+    ],
+    [
+      'an unknown type',
+      [...send.slice(0, 4), '--type', 'x.y', '--key', '@registry-officer', '--payload', '{}'],
+      /APP_UNKNOWN_TX_TYPE/,
+    ],
+    ['a missing key file', [...send, '--key', '/nonexistent', '--payload', '{}'], /CLIENT_BAD_KEY_FILE/],
+    [
+      'a --field without =',
+      ['certificate', 'issue', '--key', 'K', '--id', 'X', '--kind', 'k', '--field', 'novalue'],
+      /CLI_USAGE/,
+    ],
+  ])('exits 2 with a code on %s', async (_what, args, message) => {
+    const r = await run(...args)
+    expect(r.code).toBe(2)
+    expect(r.err).toMatch(message)
+  })
+
+  it('sends with --wait (exit 0 once committed), refuses a bad payload (2) and a forbidden one (1)', async () => {
+    const node = client.baseUrl
+    const ok = await run(
+      'tx',
+      'send',
+      '--key',
+      keyFile('registry-officer'),
+      '--node',
+      node,
+      '--type',
+      'certificate.issue',
+      '--payload',
+      JSON.stringify({ recordId: 'C-CLI', kind: 'residence', fields: { name: 'ab'.repeat(32) } }),
+      '--wait',
+    )
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.out)).toMatchObject({ status: 'committed', type: 'certificate.issue' })
+    const bad = await run(
+      'tx',
+      'send',
+      '--key',
+      keyFile('registry-officer'),
+      '--node',
+      node,
+      '--type',
+      'certificate.issue',
+      '--payload',
+      '{"recordId":"C-X"}',
+    )
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/APP_BAD_PAYLOAD/)])
+    const forbidden = await run(
+      'certificate',
+      'revoke',
+      '--key',
+      keyFile('north-officer'),
+      '--node',
+      node,
+      '--id',
+      'C-CLI',
+      '--reason',
+      'x',
+    )
+    expect([forbidden.code, forbidden.err]).toEqual([1, expect.stringMatching(/APP_FORBIDDEN/)])
+  })
+
+  it('writes a proof with query --prove --out and verifies it: valid 0, revoked 3, tampered 1', async () => {
+    const node = client.baseUrl
+    const file = join(dir, 'c-cli.json')
+    const genesis = join(dir, 'genesis.json')
+    expect((await run('query', 'record', 'C-CLI', '--node', node, '--prove', '--out', file)).code).toBe(0)
+    const valid = await run('verify', file, '--genesis', genesis)
+    expect([valid.code, valid.out.split('\n')[0]]).toEqual([0, 'valid'])
+    expect(
+      (
+        await run(
+          'certificate',
+          'revoke',
+          '--key',
+          keyFile('registry-officer'),
+          '--node',
+          node,
+          '--id',
+          'C-CLI',
+          '--reason',
+          'error',
+        )
+      ).code,
+    ).toBe(0)
+    expect(
+      (await run('query', 'record', 'C-CLI', '--node', node, '--prove', '--out', file, '--force')).code,
+    ).toBe(0)
+    const revoked = await run('verify', file, '--genesis', genesis)
+    expect([revoked.code, revoked.out.split('\n')[0]]).toEqual([3, 'revoked'])
+    const answer = JSON.parse((await run('query', 'record', 'C-CLI', '--node', node, '--prove')).out)
+    answer.record.effectiveStatus = 'valid'
+    writeFileSync(file, JSON.stringify(answer))
+    const tampered = await run('verify', file, '--genesis', genesis)
+    expect([tampered.code, tampered.out.trim()]).toEqual([1, 'invalid'])
+    expect(tampered.err).toMatch(/PROOF_MISMATCH/)
+  })
+})

@@ -1,0 +1,175 @@
+/**
+ * Prometheus metrics of a node, as one typed object (modelled on lodestar's reqresp metrics):
+ * every metric is created here, with its unit in its name (`_seconds`, `_bytes`, `_total`,
+ * `_blocks`). Each node has its own registry, so several nodes can run in one process (tests).
+ *
+ * What an operator watches (README "Metrics"): height, rounds per height, commit latency,
+ * mempool size, transactions accepted / rejected by code, peers, sync progress and the
+ * validation phase timings.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type NodeMetrics = ReturnType<typeof createMetrics>
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const register = new Registry()
+  if (opts.defaultMetrics) collectDefaultMetrics({ register, prefix: 'govchain_' })
+  const registers = [register]
+  return {
+    register,
+    chainHeight: new Gauge({
+      name: 'govchain_chain_height',
+      help: 'Height of the last committed block',
+      registers,
+    }),
+    blocksCommitted: new Counter({
+      name: 'govchain_blocks_committed_total',
+      help: 'Blocks committed, by how they arrived',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    txsCommitted: new Counter({
+      name: 'govchain_txs_committed_total',
+      help: 'Transactions committed',
+      registers,
+    }),
+    blockCommitSeconds: new Histogram({
+      name: 'govchain_block_commit_seconds',
+      help: 'Time to validate and commit a block (one synced batch)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    blockIntervalSeconds: new Histogram({
+      name: 'govchain_block_interval_seconds',
+      help: 'Time between two committed blocks on this node',
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+    roundsPerHeight: new Histogram({
+      name: 'govchain_consensus_rounds_per_height',
+      help: 'Rounds consensus needed to decide a height (1 = decided in round 0)',
+      buckets: [1, 2, 3, 4, 6, 10],
+      registers,
+    }),
+    commitLatencySeconds: new Histogram({
+      name: 'govchain_consensus_commit_latency_seconds',
+      help: 'From the start of a height on this node to the commit of its block (consensus commits)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+    validationPhaseSeconds: new Histogram({
+      name: 'govchain_block_validation_phase_seconds',
+      help: 'Time spent in each phase of full block validation (structure, signatures, execution, stateRoot)',
+      labelNames: ['phase'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    consensusRound: new Gauge({
+      name: 'govchain_consensus_round',
+      help: 'Current consensus round',
+      registers,
+    }),
+    consensusMessages: new Counter({
+      name: 'govchain_consensus_messages_total',
+      help: 'Consensus messages received, by kind and verdict',
+      labelNames: ['kind', 'verdict'] as const,
+      registers,
+    }),
+    walWriteSeconds: new Histogram({
+      name: 'govchain_wal_write_seconds',
+      help: 'Time to sync one WAL record before a signed message leaves',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05],
+      registers,
+    }),
+    mempoolSize: new Gauge({
+      name: 'govchain_mempool_txs',
+      help: 'Transactions waiting in the mempool',
+      registers,
+    }),
+    mempoolBytes: new Gauge({
+      name: 'govchain_mempool_bytes',
+      help: 'Bytes of transactions in the mempool',
+      registers,
+    }),
+    txsAccepted: new Counter({
+      name: 'govchain_txs_accepted_total',
+      help: 'Transactions admitted to the mempool, by source (api, gossip)',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    txsRejected: new Counter({
+      name: 'govchain_txs_rejected_total',
+      help: 'Transactions refused, by source (api, gossip at admission; mempool when a re-check or block building drops one) and error code',
+      labelNames: ['source', 'code'] as const,
+      registers,
+    }),
+    peers: new Gauge({ name: 'govchain_p2p_peers', help: 'Connected member peers', registers }),
+    peerPenalties: new Counter({
+      name: 'govchain_p2p_penalties_total',
+      help: 'Penalties given to peers, by reason code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    peersRefused: new Counter({
+      name: 'govchain_p2p_refused_total',
+      help: 'Connections and dials refused by the member gater (not a member, or banned)',
+      registers,
+    }),
+    peerDisconnects: new Counter({
+      name: 'govchain_p2p_penalty_disconnects_total',
+      help: 'Peers disconnected for misbehaviour',
+      registers,
+    }),
+    gossipMessages: new Counter({
+      name: 'govchain_gossip_messages_total',
+      help: 'Gossip messages received, by topic kind and verdict',
+      labelNames: ['topic', 'verdict'] as const,
+      registers,
+    }),
+    syncRequestsServed: new Counter({
+      name: 'govchain_sync_requests_served_total',
+      help: 'Sync requests answered, by kind and result',
+      labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    syncBlocksApplied: new Counter({
+      name: 'govchain_sync_blocks_applied_total',
+      help: 'Blocks applied from sync',
+      registers,
+    }),
+    syncTargetHeight: new Gauge({
+      name: 'govchain_sync_target_height',
+      help: 'Highest committed height reported by a member peer at the last sync round',
+      registers,
+    }),
+    syncBehindBlocks: new Gauge({
+      name: 'govchain_sync_behind_blocks',
+      help: 'Blocks this node is behind the highest peer (0 when caught up)',
+      registers,
+    }),
+    syncActive: new Gauge({
+      name: 'govchain_sync_active',
+      help: '1 while this node is fetching blocks it is missing, else 0',
+      registers,
+    }),
+    httpRequests: new Counter({
+      name: 'govchain_http_requests_total',
+      help: 'HTTP requests, by route and status',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    }),
+    httpRequestSeconds: new Histogram({
+      name: 'govchain_http_request_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    txCommitSeconds: new Histogram({
+      name: 'govchain_tx_commit_seconds',
+      help: 'From admission on this node to commit (transactions submitted here)',
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+  }
+}

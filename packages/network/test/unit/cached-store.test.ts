@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { openMemoryStore, type KvWrite } from '@govchain/ledger'
+import { CachedKvStore } from '../../src/cached-store.js'
+
+const key = (n: number) => new Uint8Array([n])
+
+describe('cached store', () => {
+  it('reads what the store holds after any sequence of writes and reads (small cache)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('put' as const), k: fc.nat(7), v: fc.nat(255) }),
+            fc.record({ op: fc.constant('del' as const), k: fc.nat(7) }),
+            fc.record({ op: fc.constant('get' as const), k: fc.nat(7) }),
+          ),
+          { maxLength: 40 },
+        ),
+        async (ops) => {
+          const store = await openMemoryStore()
+          const cached = new CachedKvStore(store, 3)
+          for (const o of ops) {
+            if (o.op === 'get') {
+              const [a, b] = await Promise.all([cached.get(key(o.k)), store.get(key(o.k))])
+              expect(a?.[0]).toBe(b?.[0])
+            } else {
+              const w: KvWrite =
+                o.op === 'put'
+                  ? { type: 'put', key: key(o.k), value: new Uint8Array([o.v]) }
+                  : { type: 'del', key: key(o.k) }
+              await cached.write([w])
+            }
+          }
+          const all = Array.from({ length: 8 }, (_, i) => key(i))
+          const [a, b] = await Promise.all([cached.getMany(all), store.getMany(all)])
+          expect(a.map((x) => x?.[0])).toEqual(b.map((x) => x?.[0]))
+          await cached.close()
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+
+  it('serves repeated reads from memory', async () => {
+    const cached = new CachedKvStore(await openMemoryStore())
+    await cached.write([{ type: 'put', key: key(1), value: new Uint8Array([9]) }])
+    await cached.get(key(1))
+    await cached.get(key(2))
+    await cached.get(key(2))
+    expect([cached.hits, cached.misses]).toEqual([2, 1])
+  })
+})

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import {
+  createSignedTx,
+  encode,
+  keyPairFromSeed,
+  TxError,
+  TxErrorCode,
+  type Transaction,
+} from '@govchain/ledger'
+import { Mempool, type MempoolChain } from '../../src/mempool.js'
+import { MempoolErrorCode } from '../../src/errors.js'
+
+const alice = keyPairFromSeed('alice')
+const bob = keyPairFromSeed('bob')
+
+function tx(who: typeof alice, nonce: number, value = 'v'): Transaction {
+  return createSignedTx(
+    {
+      chainId: 'test',
+      sender: who.publicKey,
+      nonce,
+      type: 'kv.put',
+      payload: encode({ key: 'k', value }),
+      expiryHeight: null,
+    },
+    who.secretKey,
+  )
+}
+
+/** A chain stand-in with committed nonces: what the mempool asks of `Chain`. */
+function fakeChain(nonces: Map<string, number> = new Map()): MempoolChain & { nonces: Map<string, number> } {
+  const key = (pk: Uint8Array) => Buffer.from(pk).toString('hex')
+  return {
+    nonces,
+    async checkTx(t) {
+      if (!t.verifySignature()) throw new TxError(TxErrorCode.BAD_SIGNATURE, 'bad')
+      if (t.nonce < (nonces.get(key(t.sender)) ?? 0)) throw new TxError(TxErrorCode.BAD_NONCE, 'used')
+    },
+    async nonceOf(pk) {
+      return nonces.get(key(pk)) ?? 0
+    },
+    async isCommitted() {
+      return false
+    },
+  }
+}
+
+describe('mempool', () => {
+  it('orders by arrival but never a nonce before an earlier one of its sender', async () => {
+    const m = new Mempool(fakeChain())
+    await m.add(tx(alice, 1))
+    await m.add(tx(bob, 0))
+    await m.add(tx(alice, 0))
+    await m.add(tx(alice, 3)) // gap: not ready
+    const reaped = m.reap(100, 1 << 20).map((t) => `${t.sender === alice.publicKey ? 'a' : 'b'}${t.nonce}`)
+    expect(reaped).toEqual(['b0', 'a0', 'a1'])
+  })
+
+  it.each([
+    ['duplicate hash', async (m: Mempool) => m.add(tx(alice, 0)), MempoolErrorCode.DUPLICATE],
+    [
+      'second tx for a queued nonce',
+      async (m: Mempool) => m.add(tx(alice, 0, 'other')),
+      MempoolErrorCode.NONCE_TAKEN,
+    ],
+    ['nonce too far ahead', async (m: Mempool) => m.add(tx(alice, 50)), MempoolErrorCode.NONCE_TOO_FAR],
+  ])('refuses a %s', async (_what, act, code) => {
+    const m = new Mempool(fakeChain(), { maxNonceGap: 10 })
+    await m.add(tx(alice, 0))
+    await expect(act(m)).rejects.toMatchObject({ code })
+    expect(m.size).toBe(1)
+  })
+
+  it('is bounded: a full pool refuses with MEMPOOL_FULL and keeps what it has', async () => {
+    const m = new Mempool(fakeChain(), { maxTxs: 2 })
+    await m.add(tx(alice, 0))
+    await m.add(tx(alice, 1))
+    await expect(m.add(tx(bob, 0))).rejects.toMatchObject({ code: MempoolErrorCode.FULL })
+    expect(m.size).toBe(2)
+  })
+
+  it('drops committed transactions and re-checks the rest after a block', async () => {
+    const chain = fakeChain()
+    const rejected: string[] = []
+    const m = new Mempool(chain, {}, { onRejected: (h) => rejected.push(h) })
+    const a0 = tx(alice, 0)
+    const a0b = tx(alice, 1)
+    await m.add(a0)
+    await m.add(a0b)
+    await m.add(tx(bob, 0))
+    const bobOther = tx(bob, 0, 'committed instead')
+    chain.nonces.set(Buffer.from(alice.publicKey).toString('hex'), 1)
+    chain.nonces.set(Buffer.from(bob.publicKey).toString('hex'), 1)
+    await m.update([a0, bobOther])
+    expect(m.size).toBe(1)
+    expect(m.has(a0b.hashHex())).toBe(true)
+    expect(rejected).toHaveLength(1) // bob's replaced nonce 0
+    expect(m.reap(10, 1 << 20).map((t) => t.nonce)).toEqual([1])
+  })
+
+  it('refuses a bad signature and keeps nothing', async () => {
+    const m = new Mempool(fakeChain())
+    const good = tx(alice, 0)
+    const bytes = new Uint8Array(good.serialize())
+    bytes[bytes.length - 3]! ^= 1
+    const { createTxFromBytes } = await import('@govchain/ledger')
+    await expect(m.add(createTxFromBytes(bytes))).rejects.toMatchObject({ code: TxErrorCode.BAD_SIGNATURE })
+    expect(m.size).toBe(0)
+  })
+})
