@@ -236,6 +236,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
     const mark = sampler.mark()
     const cpu0 = process.cpuUsage()
     const committedBefore = tracker.committed
+    driver.postLatencyMs.length = 0
     const refusedBefore = new Map(driver.refused)
     const windowStart = performance.now()
     driver.windowStartMs = windowStart
@@ -403,12 +404,16 @@ async function rampCapacity(
   let capacity = 0
   while (rate <= max) {
     const pool = factory.batch(Math.ceil((rate * stepMs) / 1000))
-    const committed0 = tracker.committed
     const t0 = performance.now()
     const offered0 = driver.offered
     await driver.run([{ name: 'ramp', rate, durationMs: stepMs }], pool)
-    const s = (performance.now() - t0) / 1000
-    const committedPerS = (tracker.committed - committed0) / s
+    const t1 = performance.now()
+    // Steady state: commits announced in the step's second half (the first fills the pipeline).
+    const half = t0 + (t1 - t0) / 2
+    let late = 0
+    for (const t of tracker.all)
+      if (t.committedAtMs !== null && t.committedAtMs >= half && t.committedAtMs <= t1) late++
+    const committedPerS = late / ((t1 - half) / 1000)
     const backlog = tracker.open + driver.retries.length
     const inPool = new Set(pool.map((p) => p.hash))
     const lat = [...tracker.all]
@@ -418,7 +423,7 @@ async function rampCapacity(
     const sustainable = committedPerS >= 0.9 * rate && backlog <= Math.max(50, rate * 2.5)
     steps.push({
       rate,
-      offeredPerS: (driver.offered - offered0) / s,
+      offeredPerS: (driver.offered - offered0) / ((t1 - t0) / 1000),
       committedPerS,
       backlog,
       latencyP50Ms: lat.length ? percentile(lat, 50) : null,
@@ -428,7 +433,11 @@ async function rampCapacity(
       `ramp: offered ${rate} tx/s → committed ${committedPerS.toFixed(0)} tx/s, backlog ${backlog}` +
         `${sustainable ? '' : ' (not sustained)'}`,
     )
-    if (!sustainable) break
+    // The first step already beyond: its committed rate is the best estimate there is.
+    if (!sustainable) {
+      if (capacity === 0) capacity = committedPerS
+      break
+    }
     capacity = committedPerS
     rate = Math.round(rate * growth)
   }
