@@ -7,7 +7,8 @@
  *   query record ID --node URL [--prove --out FILE] · query tx|block|status|app …
  *   verify FILE --genesis GENESIS            offline proof check
  *   node start --home DIR                    one member node running the application
- *   bench …                                  the validation benchmark
+ *   bench load [--profile …]                 load test of a running devnet (bench/load)
+ *   bench validate                           the validation benchmark
  *
  * Exit codes (common.ts): 0 ok · 1 refused / failed (code printed) · 2 bad usage or input ·
  * 3 / 4 from `verify` (revoked / not in force).
@@ -15,6 +16,7 @@
 import '@govchain/network/polyfill'
 import { Command, CommanderError } from 'commander'
 import { CliError, CliErrorCode, exitCodeOf, printError } from './common.js'
+import { registerBenchCommands } from './bench-commands.js'
 import { registerNodeCommands } from './node-commands.js'
 import { registerReadCommands } from './read-commands.js'
 import { registerTxCommands } from './tx-commands.js'
@@ -27,6 +29,7 @@ export function buildProgram(): Command {
   registerNodeCommands(program)
   registerTxCommands(program)
   registerReadCommands(program)
+  registerBenchCommands(program)
   // Usage errors are coded and exit 2, like every other input error.
   const configure = (cmd: Command) => {
     cmd.exitOverride()

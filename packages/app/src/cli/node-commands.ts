@@ -1,7 +1,6 @@
 /**
  * `govchain keys …`, `govchain node start --home DIR` (one member node running the
- * government-services application: the composition of @govchain/network with this package)
- * and the `bench` entry.
+ * government-services application: the composition of @govchain/network with this package).
  */
 import { toHex } from '@govchain/ledger'
 import { runNode } from '@govchain/network'
@@ -9,7 +8,7 @@ import type { Command } from 'commander'
 import { createGovApplication } from '../application.js'
 import { appErrorStatus } from '../errors.js'
 import { readKeyFile, writeNewKeyFile } from '../client/index.js'
-import { CliError, CliErrorCode, printJson } from './common.js'
+import { printJson } from './common.js'
 
 export function registerNodeCommands(program: Command): void {
   const keys = program.command('keys').description('account key files')
@@ -47,19 +46,5 @@ export function registerNodeCommands(program: Command): void {
       )
       // Runs until SIGINT / SIGTERM or the launcher goes away: runNode stops the node and exits.
       await new Promise<never>(() => {})
-    })
-
-  // The benchmark lands with the benchmark work (packages/app/src/bench, `runValidationBench`);
-  // the command is here so that `pnpm govchain bench …` has its place in the CLI.
-  program
-    .command('bench')
-    .description('validation benchmark (see the benchmark issue)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliError(
-        CliErrorCode.NOT_AVAILABLE,
-        'the validation benchmark is not part of this build yet (runValidationBench, packages/app/src/bench)',
-      )
     })
 }

@@ -225,15 +225,20 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
           properties: {
             tx: { type: 'string', pattern: '^[0-9a-f]{64}$' },
             types: { type: 'string', pattern: '^(block|tx)(,(block|tx))?$' },
+            status: {
+              type: 'string',
+              pattern: '^(pending|committed|rejected)(,(pending|committed|rejected)){0,2}$',
+            },
           },
         },
       },
     },
     async (req, reply) => {
-      const q = req.query as { tx?: string; types?: string }
+      const q = req.query as { tx?: string; types?: string; status?: string }
       serveEvents(req, reply, backend.events, {
         types: new Set((q.types ?? 'block,tx').split(',')),
         tx: q.tx ?? null,
+        status: q.status === undefined ? null : new Set(q.status.split(',')),
       })
     },
   )

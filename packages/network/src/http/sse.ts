@@ -1,7 +1,9 @@
 /**
  * Server-Sent Events on `GET /v1/events`: `block` and `tx` events as JSON, a comment every 15 s
  * to keep proxies from closing the stream. `?tx=<hash>` limits `tx` events to one transaction
- * (what a client waiting for its commit needs); `?types=block` or `?types=tx` picks kinds.
+ * (what a client waiting for its commit needs); `?types=block` or `?types=tx` picks kinds;
+ * `?status=rejected` (any of pending, committed, rejected) limits `tx` events to those statuses
+ * (a load generator that learns commits from `block` events needs only the rejections).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BlockEvent, NodeEvents, TxEvent } from '../events.js'
@@ -13,7 +15,7 @@ export function serveEvents(
   req: FastifyRequest,
   reply: FastifyReply,
   events: NodeEvents,
-  filter: { types: ReadonlySet<string>; tx: string | null },
+  filter: { types: ReadonlySet<string>; tx: string | null; status?: ReadonlySet<string> | null },
 ): void {
   reply.hijack()
   const res = reply.raw
@@ -38,7 +40,12 @@ export function serveEvents(
     if (filter.types.has('block')) send('block', b)
   }
   const onTx = (t: TxEvent) => {
-    if (filter.types.has('tx') && (filter.tx === null || filter.tx === t.hash)) send('tx', t)
+    if (
+      filter.types.has('tx') &&
+      (filter.tx === null || filter.tx === t.hash) &&
+      (filter.status == null || filter.status.has(t.status))
+    )
+      send('tx', t)
   }
   events.on('block', onBlock)
   events.on('tx', onTx)

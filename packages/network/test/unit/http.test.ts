@@ -39,6 +39,7 @@ const tx = (nonce: number, chainId = 'http-test'): Transaction =>
 describe('HTTP API validation', () => {
   let app: FastifyInstance
   let mempool: Mempool
+  const events = new NodeEvents()
   const queries: { path: string; params: Readonly<Record<string, string>>; prove: boolean }[] = []
   beforeAll(async () => {
     mempool = new Mempool(
@@ -55,7 +56,7 @@ describe('HTTP API validation', () => {
     const backend: ApiBackend = {
       chainId: 'http-test',
       params: DEFAULT_CHAIN_PARAMS,
-      events: new NodeEvents(),
+      events,
       metrics: createMetrics(),
       submitTx: async (t) => void (await mempool.add(t)),
       txStatus: async (h) =>
@@ -137,6 +138,13 @@ describe('HTTP API validation', () => {
     ['block txs page too large', () => get('/v1/blocks/1/txs?limit=501'), 400, 'API_BAD_REQUEST'],
     ['block txs bad from', () => get('/v1/blocks/1/txs?from=-1'), 400, 'API_BAD_REQUEST'],
     ['block txs unknown parameter', () => get('/v1/blocks/1/txs?x=1'), 400, 'API_BAD_REQUEST'],
+    ['events: unknown status', () => get('/v1/events?status=done'), 400, 'API_BAD_REQUEST'],
+    [
+      'events: status list too long',
+      () => get('/v1/events?status=pending,pending,pending,pending'),
+      400,
+      'API_BAD_REQUEST',
+    ],
     ['query path with capitals', () => get('/v1/query/Record'), 400, 'API_BAD_REQUEST'],
     ['query path too long', () => get(`/v1/query/${'a'.repeat(33)}`), 400, 'API_BAD_REQUEST'],
     ['query parameter repeated', () => get('/v1/query/record?id=a&id=b'), 400, 'API_BAD_REQUEST'],
@@ -242,6 +250,46 @@ describe('HTTP API validation', () => {
     expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x'), appStatusOf).status).toBe(409)
     expect(toHttpError(new GovchainError('APP_FORBIDDEN', 'x'), appStatusOf).status).toBe(403)
     expect(toHttpError(new GovchainError('APP_ALREADY_FINANCED', 'x')).status).toBe(400)
+  })
+
+  it.each([
+    ['types=block,tx', ['pending', 'committed', 'rejected']],
+    ['types=block,tx&status=rejected', ['rejected']],
+    ['types=block,tx&status=pending,committed', ['pending', 'committed']],
+  ])('streams tx events filtered by status (%s)', async (query, expected) => {
+    if (app.server.address() === null) await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as { port: number }
+    const controller = new AbortController()
+    const res = await fetch(`http://127.0.0.1:${port}/v1/events?${query}`, { signal: controller.signal })
+    expect(res.status).toBe(200)
+    const reader = res.body!.getReader()
+    await reader.read() // the opening comment: subscribed
+    const hash = 'ab'.repeat(32)
+    events.emit('tx', { hash, status: 'pending' })
+    events.emit('tx', { hash, status: 'committed', height: 1, index: 0 })
+    events.emit('tx', { hash, status: 'rejected', error: { code: 'X', message: 'x' } })
+    // A block event (never filtered by status) closes the sequence.
+    events.emit('block', {
+      height: 1,
+      hash,
+      stateRoot: hash,
+      timeMs: 0,
+      txs: [],
+      round: 0,
+      signers: [],
+      proposer: hash,
+      committedAtMs: 0,
+      latencyMs: null,
+      source: 'consensus',
+    })
+    let text = ''
+    while (!text.includes('event: block')) {
+      const chunk = await reader.read()
+      if (chunk.done) break
+      text += new TextDecoder().decode(chunk.value)
+    }
+    controller.abort()
+    expect([...text.matchAll(/"status":"([a-z]+)"/g)].map((m) => m[1])).toEqual(expected)
   })
 
   it('serves Prometheus metrics with units in their names', async () => {

@@ -1,0 +1,132 @@
+/**
+ * `govchain bench load` as a user runs it, briefly: a 4-process devnet of the government
+ * application (the demo alliance), then the CLI as a separate process offering a small rate for a
+ * few seconds over all four nodes. A correctness check, not a timing one: the JSON report has its
+ * shape, every offered transaction is accounted for, nothing acknowledged was lost (checked by the
+ * bench against every node), and the committed transactions are in every node's blocks.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeNetworkJson } from '@govchain/network'
+import { GOVCHAIN_CLI_ENTRY } from '@govchain/app/devnet'
+import type { LoadReport } from '@govchain/app/bench/load'
+import type { Cluster } from './helpers/cluster.js'
+import { startGovCluster } from './helpers/gov-cluster.js'
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
+
+function runCli(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', GOVCHAIN_CLI_ENTRY, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      done({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('govchain bench load against a running devnet', () => {
+  let c: Cluster
+  beforeAll(async () => {
+    c = await startGovCluster(4)
+    // The devnet launcher records the node pids in network.json; do the same here.
+    writeNetworkJson(c.dir, {
+      ...c.network,
+      nodes: c.network.nodes.map((n, i) => ({ ...n, pid: c.procs.get(i)?.pid ?? null })),
+    })
+  })
+  afterAll(async () => {
+    await c?.stop()
+  })
+
+  it('drives a short pressure run and loses nothing', async () => {
+    const jsonPath = join(c.dir, 'bench-load.json')
+    const r = await runCli(
+      [
+        'bench',
+        'load',
+        '--network',
+        join(c.dir, 'network.json'),
+        '--profile',
+        'pressure',
+        '--rate',
+        '15',
+        '--duration',
+        '4',
+        '--senders',
+        '10',
+        '--drain',
+        '30',
+        '--audit-sample',
+        '20',
+        '--json',
+        jsonPath,
+        '--no-progress',
+      ],
+      100_000,
+    )
+    expect(r.stderr).not.toMatch(/INTERNAL/)
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/criteria \(pressure\): .* PASS/)
+    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as LoadReport
+
+    expect(report).toMatchObject({ kind: 'govchain-bench-load', version: 1, profile: 'pressure' })
+    expect(report.network).toMatchObject({ nodes: 4, senders: 10 })
+    expect(report.capacity).toMatchObject({ source: 'rate', value: 15 })
+    expect(report.phases).toHaveLength(1)
+    const w = report.window
+    expect(w.offered).toBe(60)
+    expect(w.offered).toBe(report.phases[0]!.offered)
+    expect(w.accepted + Object.values(w.refused).reduce((a, b) => a + b, 0)).toBe(w.offered)
+    expect(w.committed).toBeLessThanOrEqual(w.offered)
+    expect(w.committed).toBeGreaterThan(0)
+    expect(w.successRate).toBeCloseTo(w.committed / w.offered, 10)
+    expect(w.latencyMs.count).toBe(w.committed)
+    expect(w.latencyMs.p50).toBeGreaterThan(0)
+    expect(w.latencyMs.p99!).toBeGreaterThanOrEqual(w.latencyMs.p50!)
+    expect(Object.keys(report.txTypes).sort()).toEqual([
+      'certificate.issue',
+      'invoice.register',
+      'licence.apply',
+    ])
+
+    // Nothing acknowledged was lost: committed (in every node's blocks) or rejected with a code.
+    const nl = report.noLoss
+    expect(nl.ok).toBe(true)
+    expect(nl.lost).toBe(0)
+    expect(nl.missingOnNode).toEqual([0, 0, 0, 0])
+    expect(nl.acknowledged).toBe(nl.committed + Object.values(nl.rejected).reduce((a, b) => a + b, 0))
+    expect(nl.sampleChecked).toBe(20)
+    expect(nl.sampleMismatches).toBe(0)
+
+    // Every node sampled, alive, with its metrics scraped.
+    expect(report.nodes).toHaveLength(4)
+    for (const n of report.nodes) {
+      expect(n.alive).toBe(true)
+      expect(n.cpuPercent).toBeGreaterThan(0)
+      expect(n.rssPeakMiB).toBeGreaterThan(10)
+      expect(n.metrics?.heights).toBeGreaterThan(0)
+    }
+    expect(report.verify?.perSecond).toBeGreaterThan(0)
+    expect(report.target.committedPerSGoal).toBeCloseTo((0.6 * report.verify!.perSecond) / 4, 6)
+    expect(report.criteria).toMatchObject({ success: true, noCrash: true, noLoss: true, pass: true })
+    console.log(
+      `[figures] bench load e2e: ${w.offered} offered, ${w.committed} committed, p50 ${w.latencyMs.p50} ms, ` +
+        `raw verify ${Math.round(report.verify!.perSecond)}/s`,
+    )
+  })
+})
