@@ -33,10 +33,14 @@ export const DEFAULT_STATE_KEYS = [10_000, 1_000_000] as const
 export const QUICK = { sizes: [100, 1_000], stateKeys: [10_000], rounds: 2 } as const
 
 const NOBLE_SAMPLE = 1_000
+export const MIN_STATE_KEYS = 5_000
 
-function positive(name: string, v: number, max = 10_000_000): number {
-  if (!Number.isSafeInteger(v) || v < 1 || v > max)
-    throw new BenchError(BenchErrorCode.BAD_OPTION, `${name} must be an integer from 1 to ${max}, got ${v}`)
+function positive(name: string, v: number, max = 10_000_000, min = 1): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max)
+    throw new BenchError(
+      BenchErrorCode.BAD_OPTION,
+      `${name} must be an integer from ${min} to ${max}, got ${v}`,
+    )
   return v
 }
 
@@ -109,7 +113,8 @@ export async function runValidationBench(
     positive('block size', s, 100_000),
   )
   const stateKeys = (options.stateKeys ?? (quick ? QUICK.stateKeys : DEFAULT_STATE_KEYS)).map((k) =>
-    positive('state keys', k, 100_000_000),
+    // Below this the genesis (the sender accounts) leaves too few records for the updates to touch.
+    positive('state keys', k, 100_000_000, MIN_STATE_KEYS),
   )
   const rounds = positive('rounds', options.rounds ?? (quick ? QUICK.rounds : 5), 1000)
   const warmup = options.warmup ?? 1

@@ -3,7 +3,8 @@
  *
  *   bench load [--network F] [--profile pressure|spike|stability] [--capacity N | --rate N]
  *              [--duration S] [--senders N] [--drain S] [--json FILE] [--no-progress]
- *   bench validate                          the validation benchmark (lands with its own work)
+ *   bench validate [--sizes L] [--state-keys L] [--rounds N] [--quick] [--json F] [--html F] …
+ *                                           the block-validation benchmark (docs/bench.md)
  *
  * `bench load` exits 0 when the profile's criteria hold (success rate, no crash, no loss), 1
  * when they do not; the report is printed either way (and written with --json).
@@ -11,6 +12,7 @@
 import { writeFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { formatLoadReport, PROFILES, progressSink, runLoadBench, type Profile } from '../bench/load/index.js'
+import { runValidationBench, type VerifierName } from '../bench/index.js'
 import { CliError, CliErrorCode, ExitCode, intArg } from './common.js'
 
 function profileArg(v: string): Profile {
@@ -116,16 +118,84 @@ export function registerBenchCommands(program: Command): void {
       },
     )
 
-  // The validation benchmark lands with its own work (packages/app/src/bench, `runValidationBench`).
   bench
     .command('validate')
-    .description('validation benchmark (see the benchmark issue)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliError(
-        CliErrorCode.NOT_AVAILABLE,
-        'the validation benchmark is not part of this build yet (runValidationBench, packages/app/src/bench)',
-      )
+    .description(
+      'block validation: tx/s per phase, ratio to the raw signature limit, cold and warm, peak memory (docs/bench.md)',
+    )
+    .option('--sizes <list>', 'transactions per block (default 100,1000,10000,50000)', listArg('--sizes'))
+    .option('--state-keys <list>', 'state sizes in keys (default 10000,1000000)', listArg('--state-keys'))
+    .option(
+      '--rounds <n>',
+      'measured rounds per case, medians reported (default 5)',
+      intArg('--rounds', 1, 1000),
+    )
+    .option('--warmup <n>', 'unmeasured rounds first (default 1)', intArg('--warmup', 0, 1000))
+    .option('--senders <n>', 'distinct sender accounts (default 1000)', intArg('--senders', 1, 50_000))
+    .option('--seed <n>', 'workload seed (default 1)', intArg('--seed'))
+    .option(
+      '--verifier <name>',
+      'signature verifier of the validating node: pool | libuv | single (default pool)',
+      verifierArg,
+    )
+    .option('--json <file>', 'write the report as JSON')
+    .option('--html <file>', 'write the HTML report with charts', '.bench/validate-report.html')
+    .option('--dir <dir>', 'cache of generated states and blocks (default .bench/validate)')
+    .option('--quick', 'a short run: 100 and 1,000 txs on 10,000 keys, 2 rounds')
+    .option('--no-progress', 'no progress bars')
+    .action(
+      async (o: {
+        sizes?: number[]
+        stateKeys?: number[]
+        rounds?: number
+        warmup?: number
+        senders?: number
+        seed?: number
+        verifier?: VerifierName
+        json?: string
+        html?: string
+        dir?: string
+        quick?: boolean
+        progress: boolean
+      }) => {
+        await runValidationBench({
+          ...(o.sizes === undefined ? {} : { sizes: o.sizes }),
+          ...(o.stateKeys === undefined ? {} : { stateKeys: o.stateKeys }),
+          ...(o.rounds === undefined ? {} : { rounds: o.rounds }),
+          ...(o.warmup === undefined ? {} : { warmup: o.warmup }),
+          ...(o.senders === undefined ? {} : { senders: o.senders }),
+          ...(o.seed === undefined ? {} : { seed: o.seed }),
+          ...(o.verifier === undefined ? {} : { verifier: o.verifier }),
+          ...(o.json === undefined ? {} : { json: o.json }),
+          ...(o.html === undefined ? {} : { html: o.html }),
+          ...(o.dir === undefined ? {} : { dir: o.dir }),
+          ...(o.quick === true ? { quick: true } : {}),
+          ...(o.progress ? {} : { progress: false }),
+        })
+      },
+    )
+}
+
+/** `1000,10k,1m` → [1000, 10000, 1000000]. */
+function listArg(name: string): (v: string) => number[] {
+  return (v) => {
+    const out = v.split(',').map((part) => {
+      const m = /^([0-9]{1,9})(k|m)?$/i.exec(part.trim().replace(/_/g, ''))
+      if (m === null) return NaN
+      const unit = m[2] === undefined ? 1 : m[2].toLowerCase() === 'k' ? 1_000 : 1_000_000
+      return Number(m[1]) * unit
     })
+    if (out.length === 0 || out.some((n) => !Number.isSafeInteger(n) || n < 1))
+      throw new CliError(
+        CliErrorCode.USAGE,
+        `${name} expects positive integers such as 1000,10k,1m, got ${v.slice(0, 40)}`,
+      )
+    return out
+  }
+}
+
+function verifierArg(v: string): VerifierName {
+  if (v !== 'pool' && v !== 'libuv' && v !== 'single')
+    throw new CliError(CliErrorCode.USAGE, `--verifier must be pool, libuv or single, got ${v.slice(0, 40)}`)
+  return v
 }

@@ -25,8 +25,6 @@ export const CliErrorCode = {
   FILE: 'CLI_FILE',
   /** No node URL: give `--node URL` or set GOVCHAIN_NODE. */
   NO_NODE: 'CLI_NO_NODE',
-  /** A subcommand that is not wired yet in this build. */
-  NOT_AVAILABLE: 'CLI_NOT_AVAILABLE',
 } as const
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode]
 export class CliError extends GovchainError<CliErrorCode> {}

@@ -1,0 +1,90 @@
+/**
+ * `govchain bench validate` end to end on a small case: fixtures built, the case run in its own
+ * process, and a report whose figures hang together (JSON as documented, HTML with its charts).
+ * Correctness of the harness, not speed: no figure is compared with a threshold of time.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import {
+  BenchError,
+  BenchErrorCode,
+  PHASES,
+  runValidationBench,
+  type ValidationBenchReport,
+} from '../../src/bench/index.js'
+import { runCli } from '../../src/cli/main.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'govchain-bench-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = []
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk))
+      done()
+    },
+  })
+  return { stream, text: () => chunks.join('') }
+}
+
+describe('bench validate', () => {
+  it('validates blocks of 40 and 120 transactions and reports consistent figures', async () => {
+    const out = sink()
+    const report: ValidationBenchReport = await runValidationBench({
+      sizes: [40, 120],
+      stateKeys: [5_000],
+      rounds: 2,
+      warmup: 0,
+      senders: 50,
+      dir: join(dir, 'cache'),
+      json: join(dir, 'report.json'),
+      html: join(dir, 'report.html'),
+      progress: false,
+      out: out.stream,
+    })
+    expect(report.cases.map((c) => c.txs)).toEqual([40, 120])
+    // The state holds the requested keys (the filler's last record may add one).
+    for (const c of report.cases) expect(c.stateKeys - 5_000).toBeOneOf([0, 1, 2, 3])
+    for (const c of report.cases) {
+      const phaseSum = PHASES.reduce((s, p) => s + c.phases[p], 0)
+      expect(phaseSum).toBeGreaterThan(0)
+      expect(c.phases.execution).toBeGreaterThan(0)
+      expect(c.txsPerSecond).toBeGreaterThan(0)
+      expect(c.rawLimitPerSecond).toBeGreaterThan(0)
+      expect(c.ratioToRawLimit).toBeCloseTo(c.txsPerSecond / c.rawLimitPerSecond, 9)
+      expect(c.warm.txsPerSecond).toBeGreaterThan(0)
+      expect(c.noblePerSecond).toBeGreaterThan(0)
+      expect(c.peakRssMb).toBeGreaterThan(10)
+    }
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ValidationBenchReport
+    expect(json.cases).toHaveLength(2)
+    expect(json.machine.cores).toBeGreaterThan(0)
+    const html = readFileSync(join(dir, 'report.html'), 'utf8')
+    expect(html).toContain('<svg')
+    expect(out.text()).toContain('ratio = validated tx/s ÷ raw limit')
+    expect(out.text()).toContain('40 txs')
+  }, 120_000)
+
+  it('refuses a state too small for the workload with a coded error', async () => {
+    await expect(
+      runValidationBench({ stateKeys: [500], sizes: [10], progress: false, out: sink().stream }),
+    ).rejects.toSatisfy((e) => e instanceof BenchError && e.code === BenchErrorCode.BAD_OPTION)
+  })
+
+  it.each([
+    [['bench', 'validate', '--sizes', '10,abc']],
+    [['bench', 'validate', '--verifier', 'gpu']],
+    [['bench', 'validate', '--rounds', '0']],
+  ])('govchain %j is a usage error (exit 2)', async (args) => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(await runCli(args)).toBe(2)
+    } finally {
+      err.mockRestore()
+    }
+  })
+})
