@@ -1,9 +1,10 @@
 /**
  * The mempool: transactions admitted and waiting for a block.
  *
- * Admission (`add`): dedupe by hash (pending or already committed), capacity, then the chain's
- * `checkTx` (chain id, expiry, nonce not yet used — a future nonce is allowed —, signature via
- * the shared `SignatureCache`, the application's permission rules). Per-sender queues keep
+ * Admission (`add`): dedupe by hash (pending), capacity, then the chain's `checkTx` (chain id,
+ * expiry, nonce not yet used — a future nonce is allowed —, signature via the shared
+ * `SignatureCache`, the application's permission rules); a transaction refused there or for a
+ * used nonce is looked up in the block store and refused as already committed if it is. Per-sender queues keep
  * transactions by nonce; a second transaction for a nonce already queued is refused, as is one
  * too far ahead of the sender's committed nonce.
  *
@@ -124,9 +125,12 @@ export class Mempool {
       throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
     this.#checkCapacity(tx)
     await this.#chain.idle?.()
-    if (await this.#chain.isCommitted(tx.hash()))
-      throw new MempoolError(MempoolErrorCode.ALREADY_COMMITTED, `transaction ${hash} is already committed`)
-    await this.#chain.checkTx(tx, { allowFutureNonce: true })
+    try {
+      await this.#chain.checkTx(tx, { allowFutureNonce: true })
+    } catch (e) {
+      await this.#throwIfCommitted(tx)
+      throw e
+    }
     // Re-check what may have changed while checkTx awaited.
     if (this.#byHash.has(hash))
       throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
@@ -139,8 +143,10 @@ export class Mempool {
       if (again !== undefined) queue = again
       else this.#bySender.set(sender, queue)
     }
-    if (tx.nonce < queue.nextNonce)
+    if (tx.nonce < queue.nextNonce) {
+      await this.#throwIfCommitted(tx)
       throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce} already used; next is ${queue.nextNonce}`)
+    }
     const taken = queue.txs.get(tx.nonce)
     // The same transaction may have arrived by gossip while this admission awaited.
     if (taken?.hash === hash)
@@ -173,6 +179,19 @@ export class Mempool {
     this.#bytes += entry.size
     this.#rejected.delete(hash)
     return entry
+  }
+
+  /**
+   * A committed transaction always fails admission (its nonce is used), so the block-store
+   * lookup runs only then, to name the reason — not once per admission (it was the node's
+   * largest cost per transaction under load: a LevelDB read that nearly always misses).
+   */
+  async #throwIfCommitted(tx: Transaction): Promise<void> {
+    if (await this.#chain.isCommitted(tx.hash()))
+      throw new MempoolError(
+        MempoolErrorCode.ALREADY_COMMITTED,
+        `transaction ${tx.hashHex()} is already committed`,
+      )
   }
 
   #checkCapacity(tx: Transaction): void {
