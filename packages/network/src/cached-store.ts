@@ -22,32 +22,9 @@ export class CachedKvStore implements KvStore {
   hits = 0
   misses = 0
 
-  /**
-   * Present when the wrapped store reads synchronously (LevelDB does): the state tree then reads
-   * on the calling thread instead of a trip through libuv's pool per read — without it, the
-   * wrapper hid the store's `getSync` and every state read of a transaction's admission and of
-   * block execution went through the pool (the largest CPU cost per transaction under load).
-   */
-  readonly getSync?: (key: Uint8Array) => Uint8Array | undefined
-
   constructor(store: KvStore, maxEntries = 200_000) {
     this.#store = store
     this.#max = maxEntries
-    if (store.getSync !== undefined) {
-      const read = store.getSync.bind(store)
-      this.getSync = (key) => {
-        const id = toHex(key)
-        const cached = this.#cache.get(id)
-        if (cached !== undefined) {
-          this.hits++
-          return cached ?? undefined
-        }
-        this.misses++
-        const value = read(key)
-        this.#remember(id, value ?? MISSING)
-        return value
-      }
-    }
   }
 
   #remember(key: string, value: Uint8Array | null): void {

@@ -14,7 +14,6 @@ describe('cached store', () => {
             fc.record({ op: fc.constant('put' as const), k: fc.nat(7), v: fc.nat(255) }),
             fc.record({ op: fc.constant('del' as const), k: fc.nat(7) }),
             fc.record({ op: fc.constant('get' as const), k: fc.nat(7) }),
-            fc.record({ op: fc.constant('getSync' as const), k: fc.nat(7) }),
           ),
           { maxLength: 40 },
         ),
@@ -25,8 +24,6 @@ describe('cached store', () => {
             if (o.op === 'get') {
               const [a, b] = await Promise.all([cached.get(key(o.k)), store.get(key(o.k))])
               expect(a?.[0]).toBe(b?.[0])
-            } else if (o.op === 'getSync') {
-              expect(cached.getSync!(key(o.k))?.[0]).toBe((await store.get(key(o.k)))?.[0])
             } else {
               const w: KvWrite =
                 o.op === 'put'
@@ -52,24 +49,5 @@ describe('cached store', () => {
     await cached.get(key(2))
     await cached.get(key(2))
     expect([cached.hits, cached.misses]).toEqual([2, 1])
-  })
-
-  it('reads synchronously exactly when the wrapped store does, through the same cache', async () => {
-    const store = await openMemoryStore()
-    const cached = new CachedKvStore(store)
-    await cached.write([{ type: 'put', key: key(1), value: new Uint8Array([9]) }])
-    expect(cached.getSync!(key(1))).toEqual(new Uint8Array([9]))
-    expect(cached.getSync!(key(2))).toBeUndefined()
-    expect(await cached.get(key(2))).toBeUndefined()
-    expect([cached.hits, cached.misses]).toEqual([2, 1])
-    const { getSync: _, ...asyncOnly } = {
-      get: store.get.bind(store),
-      getSync: store.getSync,
-      getMany: store.getMany.bind(store),
-      write: store.write.bind(store),
-      range: store.range.bind(store),
-      close: store.close.bind(store),
-    }
-    expect(new CachedKvStore(asyncOnly).getSync).toBeUndefined()
   })
 })
