@@ -265,15 +265,18 @@ export class Mempool {
   }
 
   async #recheckOnce(): Promise<void> {
+    const yielder = new Yielder()
     for (const [sender, queue] of [...this.#bySender]) {
       const first = queue.txs.values().next().value
       if (first === undefined) continue
+      await yielder.maybeYield()
       const committedNonce = await this.#chain.nonceOf(first.tx.sender)
       const q = this.#bySender.get(sender)
       if (q !== undefined && q.nextNonce < committedNonce) q.nextNonce = committedNonce
     }
     for (const entry of [...this.#byHash.values()]) {
       if (!this.#byHash.has(entry.hash)) continue
+      await yielder.maybeYield()
       await this.#chain.idle?.()
       try {
         const queue = this.#bySender.get(toHex(entry.tx.sender))
@@ -324,5 +327,23 @@ export class Mempool {
     if (queue === undefined) return
     if (queue.txs.get(e.tx.nonce)?.hash === hash) queue.txs.delete(e.tx.nonce)
     if (queue.txs.size === 0) this.#bySender.delete(sender)
+  }
+}
+
+/** Longest stretch the re-check runs without letting the event loop turn. */
+const RECHECK_SLICE_MS = 5
+
+/**
+ * Lets the event loop turn every few milliseconds. The chain's reads may complete synchronously
+ * (cached, or LevelDB's synchronous read): a re-check of thousands of pending transactions is
+ * then one chain of microtasks that would hold votes, timers and I/O for a second or more.
+ */
+class Yielder {
+  #since = performance.now()
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.#since < RECHECK_SLICE_MS) return
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    this.#since = performance.now()
   }
 }

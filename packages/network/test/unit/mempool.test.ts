@@ -141,4 +141,21 @@ describe('mempool', () => {
     await m2.add(tx(bob, 1))
     await expect(m2.add(b0)).rejects.toMatchObject({ code: MempoolErrorCode.ALREADY_COMMITTED })
   })
+
+  it('lets the event loop turn during a long re-check whose reads complete at once', async () => {
+    const chain = fakeChain()
+    const m = new Mempool(chain)
+    for (let n = 0; n < 60; n++) await m.add(tx(alice, n))
+    // Every check costs 1 ms of CPU and never waits for I/O.
+    chain.checkTx = async () => {
+      const until = performance.now() + 1
+      while (performance.now() < until);
+    }
+    let turns = 0
+    const tick = setInterval(() => turns++, 0)
+    await m.recheck()
+    clearInterval(tick)
+    expect(turns).toBeGreaterThanOrEqual(5)
+    expect(m.size).toBe(60)
+  })
 })
