@@ -21,6 +21,7 @@ import {
   PeerScores,
   silentLogger,
   gossipTopic,
+  encodeTxBatch,
   type Host,
 } from '@govchain/network'
 import {
@@ -256,7 +257,9 @@ describe('faults and bad inputs', () => {
         30_000,
         'tx commit',
       )
-      await pubsub.publish(gossipTopic(chainId, 'tx'), old.serialize()).catch(() => undefined)
+      await pubsub
+        .publish(gossipTopic(chainId, 'tx'), encodeTxBatch([old.serialize()]))
+        .catch(() => undefined)
       // Forged and future-round votes for the height being decided now (for an older height they
       // would be refused as old before their signature or round is looked at).
       const hNow = (await c.height(0)) + 1

@@ -1,9 +1,10 @@
 /**
  * The mempool: transactions admitted and waiting for a block.
  *
- * Admission (`add`): dedupe by hash (pending or already committed), capacity, then the chain's
- * `checkTx` (chain id, expiry, nonce not yet used — a future nonce is allowed —, signature via
- * the shared `SignatureCache`, the application's permission rules). Per-sender queues keep
+ * Admission (`add`): dedupe by hash (pending), capacity, then the chain's `checkTx` (chain id,
+ * expiry, nonce not yet used — a future nonce is allowed —, signature via the shared
+ * `SignatureCache`, the application's permission rules); a transaction refused there or for a
+ * used nonce is looked up in the block store and refused as already committed if it is. Per-sender queues keep
  * transactions by nonce; a second transaction for a nonce already queued is refused, as is one
  * too far ahead of the sender's committed nonce.
  *
@@ -124,9 +125,12 @@ export class Mempool {
       throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
     this.#checkCapacity(tx)
     await this.#chain.idle?.()
-    if (await this.#chain.isCommitted(tx.hash()))
-      throw new MempoolError(MempoolErrorCode.ALREADY_COMMITTED, `transaction ${hash} is already committed`)
-    await this.#chain.checkTx(tx, { allowFutureNonce: true })
+    try {
+      await this.#chain.checkTx(tx, { allowFutureNonce: true })
+    } catch (e) {
+      await this.#throwIfCommitted(tx)
+      throw e
+    }
     // Re-check what may have changed while checkTx awaited.
     if (this.#byHash.has(hash))
       throw new MempoolError(MempoolErrorCode.DUPLICATE, `transaction ${hash} is already pending`)
@@ -139,8 +143,10 @@ export class Mempool {
       if (again !== undefined) queue = again
       else this.#bySender.set(sender, queue)
     }
-    if (tx.nonce < queue.nextNonce)
+    if (tx.nonce < queue.nextNonce) {
+      await this.#throwIfCommitted(tx)
       throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce} already used; next is ${queue.nextNonce}`)
+    }
     const taken = queue.txs.get(tx.nonce)
     // The same transaction may have arrived by gossip while this admission awaited.
     if (taken?.hash === hash)
@@ -173,6 +179,19 @@ export class Mempool {
     this.#bytes += entry.size
     this.#rejected.delete(hash)
     return entry
+  }
+
+  /**
+   * A committed transaction always fails admission (its nonce is used), so the block-store
+   * lookup runs only then, to name the reason — not once per admission (it was the node's
+   * largest cost per transaction under load: a LevelDB read that nearly always misses).
+   */
+  async #throwIfCommitted(tx: Transaction): Promise<void> {
+    if (await this.#chain.isCommitted(tx.hash()))
+      throw new MempoolError(
+        MempoolErrorCode.ALREADY_COMMITTED,
+        `transaction ${tx.hashHex()} is already committed`,
+      )
   }
 
   #checkCapacity(tx: Transaction): void {
@@ -246,15 +265,18 @@ export class Mempool {
   }
 
   async #recheckOnce(): Promise<void> {
+    const yielder = new Yielder()
     for (const [sender, queue] of [...this.#bySender]) {
       const first = queue.txs.values().next().value
       if (first === undefined) continue
+      await yielder.maybeYield()
       const committedNonce = await this.#chain.nonceOf(first.tx.sender)
       const q = this.#bySender.get(sender)
       if (q !== undefined && q.nextNonce < committedNonce) q.nextNonce = committedNonce
     }
     for (const entry of [...this.#byHash.values()]) {
       if (!this.#byHash.has(entry.hash)) continue
+      await yielder.maybeYield()
       await this.#chain.idle?.()
       try {
         const queue = this.#bySender.get(toHex(entry.tx.sender))
@@ -305,5 +327,23 @@ export class Mempool {
     if (queue === undefined) return
     if (queue.txs.get(e.tx.nonce)?.hash === hash) queue.txs.delete(e.tx.nonce)
     if (queue.txs.size === 0) this.#bySender.delete(sender)
+  }
+}
+
+/** Longest stretch the re-check runs without letting the event loop turn. */
+const RECHECK_SLICE_MS = 5
+
+/**
+ * Lets the event loop turn every few milliseconds. The chain's reads may complete synchronously
+ * (cached, or LevelDB's synchronous read): a re-check of thousands of pending transactions is
+ * then one chain of microtasks that would hold votes, timers and I/O for a second or more.
+ */
+class Yielder {
+  #since = performance.now()
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.#since < RECHECK_SLICE_MS) return
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    this.#since = performance.now()
   }
 }

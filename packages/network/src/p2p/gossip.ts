@@ -8,9 +8,18 @@
  * decoded with the ledger decoders and for this chain; then the node's handler decides. A
  * reject costs the forwarding peer a penalty (peer-scores.ts).
  *
- *   tx topic        canonical signed transaction bytes
+ *   tx topic        ["govchain/gossip-txs", 1, [txBytes…]]  (1–256 transactions, ≤ 256 KiB)
  *   proposal topic  ["govchain/gossip-proposal", 1, proposalBytes, blockBytes]
  *   vote topic      canonical vote bytes
+ *
+ * Transactions are batched: `publishTx` queues a transaction and resolves once the batch that
+ * carries it has been handed to gossipsub — at most `maxDelayMs` later, or at once when the
+ * batch is full. One gossip message (one libp2p signature, one RPC frame per peer, one seen-cache
+ * entry) then carries many transactions. A receiver decodes the whole batch strictly first (any
+ * malformed, oversized, duplicated or wrong-chain entry rejects the message); then every
+ * transaction gets its own verdict from the handler, counted per transaction; the message is
+ * forwarded only when no transaction in it was rejected, and the forwarder pays the sum of the
+ * rejected transactions' penalties.
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
@@ -22,6 +31,7 @@ import {
   decode,
   encode,
   isGovchainError,
+  readArray,
   readEnvelope,
   readVarBytes,
   MAX_VOTE_BYTES,
@@ -31,18 +41,77 @@ import {
   type Transaction,
   type Vote,
 } from '@govchain/ledger'
-import { P2pErrorCode } from '../errors.js'
+import { P2pError, P2pErrorCode } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { NodeMetrics } from '../metrics.js'
 import { Penalty, type PeerScores } from './peer-scores.js'
 import { RateLimiter, type RateLimit } from './rate-limiter.js'
 
 export const GOSSIP_PROPOSAL_DOMAIN = 'govchain/gossip-proposal'
+export const GOSSIP_TXS_DOMAIN = 'govchain/gossip-txs'
+/** Most transactions in one gossip batch. */
+export const MAX_GOSSIP_BATCH_TXS = 256
+/** Batches are filled up to this many bytes (a single larger transaction travels alone). */
+export const GOSSIP_BATCH_TARGET_BYTES = 256 * 1024
+/** CBOR overhead of the envelope and of one entry (a byte-string head), as an upper bound. */
+const BATCH_ENVELOPE_BYTES = 32
+const BATCH_ENTRY_OVERHEAD = 9
 
 export type GossipTopicKind = 'tx' | 'proposal' | 'vote'
 
+/** Topic versions: the tx topic carries batches since version 2. */
+const TOPIC_VERSION: Record<GossipTopicKind, number> = { tx: 2, proposal: 1, vote: 1 }
+
 export function gossipTopic(chainId: string, kind: GossipTopicKind): string {
-  return `/govchain/${chainId}/${kind}/1`
+  return `/govchain/${chainId}/${kind}/${TOPIC_VERSION[kind]}`
+}
+
+/** How a node groups its own transactions into gossip messages. */
+export type TxBatching = {
+  /** Longest a queued transaction waits for company (0: every transaction alone, at once). */
+  readonly maxDelayMs: number
+  /** Most transactions per message (≤ MAX_GOSSIP_BATCH_TXS). */
+  readonly maxTxs: number
+}
+
+export const DEFAULT_TX_BATCHING: TxBatching = Object.freeze({ maxDelayMs: 20, maxTxs: MAX_GOSSIP_BATCH_TXS })
+
+/** Largest tx-batch message accepted: the batch target, or one largest transaction alone. */
+export function maxTxBatchMessageBytes(params: ChainParams): number {
+  return Math.max(GOSSIP_BATCH_TARGET_BYTES, params.maxTxBytes + BATCH_ENTRY_OVERHEAD) + BATCH_ENVELOPE_BYTES
+}
+
+/** The tx-batch message for canonical transaction encodings. */
+export function encodeTxBatch(txs: readonly Uint8Array[]): Uint8Array {
+  return encode([GOSSIP_TXS_DOMAIN, 1, [...txs]])
+}
+
+/**
+ * Strictly decodes a tx-batch message: canonical CBOR within `maxTxBatchMessageBytes`, the
+ * envelope, 1–MAX_GOSSIP_BATCH_TXS entries, each a canonical transaction of at most
+ * `maxTxBytes`, for `chainId`, no two alike. Throws a coded error (`DECODE_*`, `TX_*`,
+ * `P2P_WRONG_CHAIN`, `P2P_MALFORMED_FRAME`).
+ */
+export function decodeTxBatch(data: Uint8Array, chainId: string, params: ChainParams): Transaction[] {
+  const [list] = readEnvelope(
+    decode(data, maxTxBatchMessageBytes(params), 'gossip tx batch'),
+    GOSSIP_TXS_DOMAIN,
+    1,
+    1,
+  )
+  const entries = readArray(list, 'gossip.txs', MAX_GOSSIP_BATCH_TXS)
+  if (entries.length === 0) throw new P2pError(P2pErrorCode.MALFORMED_FRAME, 'empty transaction batch')
+  const seen = new Set<string>()
+  return entries.map((e, i) => {
+    const tx = createTxFromBytes(readVarBytes(e, `gossip.txs[${i}]`, params.maxTxBytes), params.maxTxBytes)
+    if (tx.chainId !== chainId)
+      throw new P2pError(P2pErrorCode.WRONG_CHAIN, `gossip.txs[${i}] is for chain ${tx.chainId}`)
+    const hash = tx.hashHex()
+    if (seen.has(hash))
+      throw new P2pError(P2pErrorCode.MALFORMED_FRAME, `gossip.txs[${i}] repeats transaction ${hash}`)
+    seen.add(hash)
+    return tx
+  })
 }
 
 /** A handler's decision about a well-formed message. */
@@ -75,8 +144,19 @@ export type GossipInit = {
   readonly logger: Logger
   readonly metrics?: NodeMetrics
   readonly rateLimits?: Partial<Record<GossipTopicKind, RateLimit>>
+  readonly txBatching?: Partial<TxBatching>
 }
 
+/** Transactions waiting to be published together, and the callers waiting for that. */
+type PendingBatch = {
+  readonly txs: Uint8Array[]
+  bytes: number
+  readonly done: Promise<void>
+  readonly resolve: () => void
+  readonly timer: NodeJS.Timeout | undefined
+}
+
+/** The tx limit counts transactions (a batch of n costs n), the others messages. */
 const DEFAULT_LIMITS: Record<GossipTopicKind, RateLimit> = {
   tx: { perSecond: 5000, burst: 10_000 },
   proposal: { perSecond: 20, burst: 50 },
@@ -93,6 +173,9 @@ export class Gossip {
   readonly #init: GossipInit
   readonly #limiters: Record<GossipTopicKind, RateLimiter>
   readonly #log: Logger
+  readonly #batching: TxBatching
+  readonly #maxBatchBytes: number
+  #pending: PendingBatch | undefined
   #handlers: GossipHandlers | undefined
 
   constructor(init: GossipInit) {
@@ -103,6 +186,10 @@ export class Gossip {
       proposal: gossipTopic(init.chainId, 'proposal'),
       vote: gossipTopic(init.chainId, 'vote'),
     }
+    this.#batching = { ...DEFAULT_TX_BATCHING, ...init.txBatching }
+    if (this.#batching.maxTxs > MAX_GOSSIP_BATCH_TXS || this.#batching.maxTxs < 1)
+      this.#batching = { ...this.#batching, maxTxs: MAX_GOSSIP_BATCH_TXS }
+    this.#maxBatchBytes = maxTxBatchMessageBytes(init.params)
     const limits = { ...DEFAULT_LIMITS, ...init.rateLimits }
     this.#limiters = {
       tx: new RateLimiter(limits.tx),
@@ -127,6 +214,8 @@ export class Gossip {
   }
 
   stop(): void {
+    // Hand over what is queued, so that no caller waits forever.
+    this.#flushTxs()
     const { pubsub } = this.#init
     for (const topic of Object.values(this.topics)) {
       pubsub.topicValidators.delete(topic)
@@ -138,8 +227,41 @@ export class Gossip {
     }
   }
 
-  async publishTx(tx: Transaction): Promise<void> {
-    await this.#publish(this.topics.tx, tx.serialize())
+  /**
+   * Queues a transaction for the next batch; resolves when that batch has been handed to
+   * gossipsub (publish failures are logged, as for every topic: the origin keeps the
+   * transaction in its mempool and includes it when it proposes).
+   */
+  publishTx(tx: Transaction): Promise<void> {
+    const bytes = tx.serialize()
+    const size = bytes.length + BATCH_ENTRY_OVERHEAD
+    let batch = this.#pending
+    if (batch !== undefined && batch.bytes + size > this.#maxBatchBytes) {
+      this.#flushTxs()
+      batch = undefined
+    }
+    if (batch === undefined) {
+      let resolve!: () => void
+      const done = new Promise<void>((r) => (resolve = r))
+      const { maxDelayMs } = this.#batching
+      const timer = maxDelayMs > 0 ? setTimeout(() => this.#flushTxs(), maxDelayMs) : undefined
+      timer?.unref()
+      batch = { txs: [], bytes: BATCH_ENVELOPE_BYTES, done, resolve, timer }
+      this.#pending = batch
+    }
+    batch.txs.push(bytes)
+    batch.bytes += size
+    const { done } = batch
+    if (batch.txs.length >= this.#batching.maxTxs || this.#batching.maxDelayMs <= 0) this.#flushTxs()
+    return done
+  }
+
+  #flushTxs(): void {
+    const batch = this.#pending
+    if (batch === undefined) return
+    this.#pending = undefined
+    if (batch.timer !== undefined) clearTimeout(batch.timer)
+    void this.#publish(this.topics.tx, encodeTxBatch(batch.txs)).finally(batch.resolve)
   }
 
   async publishProposal(proposal: Proposal, block: Block): Promise<void> {
@@ -182,6 +304,7 @@ export class Gossip {
       this.#count(kind, P2pErrorCode.NOT_MEMBER)
       return TopicValidatorResult.Reject
     }
+    // One token now (before any decoding); a tx batch pays for the rest of its entries below.
     if (!this.#limiters[kind].take(peer)) {
       this.#count(kind, P2pErrorCode.RATE_LIMITED)
       this.#penalise(peer, Penalty.minor, P2pErrorCode.RATE_LIMITED)
@@ -189,6 +312,7 @@ export class Gossip {
     }
     const handlers = this.#handlers
     if (handlers === undefined) return TopicValidatorResult.Ignore
+    if (kind === 'tx') return this.#validateTxs(peer, origin, msg.data, handlers)
     let verdict: Verdict
     try {
       verdict = await this.#decodeAndHandle(kind, msg.data, origin, handlers)
@@ -205,6 +329,56 @@ export class Gossip {
     return TopicValidatorResult.Reject
   }
 
+  /**
+   * A tx batch: decoded whole first (a bad entry rejects the message, severe); then each
+   * transaction handled, concurrently, with its own verdict. Rejected if any transaction is
+   * (the forwarder pays the sum of their penalties), ignored if none was accepted.
+   */
+  async #validateTxs(
+    peer: string,
+    origin: string,
+    data: Uint8Array,
+    handlers: GossipHandlers,
+  ): Promise<TopicValidatorResult> {
+    let txs: Transaction[]
+    try {
+      txs = decodeTxBatch(data, this.#init.chainId, this.#init.params)
+    } catch (e) {
+      const code = isGovchainError(e) ? e.code : P2pErrorCode.MALFORMED_FRAME
+      this.#count('tx', code)
+      this.#log.debug({ peer, origin, topic: 'tx', code }, 'gossip message rejected')
+      this.#penalise(peer, Penalty.severe, code)
+      return TopicValidatorResult.Reject
+    }
+    if (txs.length > 1 && !this.#limiters.tx.take(peer, txs.length - 1)) {
+      this.#count('tx', P2pErrorCode.RATE_LIMITED)
+      this.#penalise(peer, Penalty.minor, P2pErrorCode.RATE_LIMITED)
+      return TopicValidatorResult.Ignore
+    }
+    const verdicts = await Promise.all(
+      txs.map((tx) =>
+        handlers.onTx(tx, origin).catch((e: unknown) => reject(isGovchainError(e) ? e.code : 'UNKNOWN')),
+      ),
+    )
+    let accepted = 0
+    let penalty = 0
+    const codes: string[] = []
+    for (const v of verdicts) {
+      this.#count('tx', v.kind === 'accept' ? 'accept' : v.code)
+      if (v.kind === 'accept') accepted++
+      else if (v.kind === 'reject') {
+        penalty += v.penalty
+        codes.push(v.code)
+      }
+    }
+    if (codes.length > 0) {
+      this.#log.debug({ peer, origin, topic: 'tx', codes, txs: txs.length }, 'gossip message rejected')
+      this.#penalise(peer, penalty, codes[0]!)
+      return TopicValidatorResult.Reject
+    }
+    return accepted > 0 ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore
+  }
+
   async #decodeAndHandle(
     kind: GossipTopicKind,
     data: Uint8Array,
@@ -212,11 +386,6 @@ export class Gossip {
     handlers: GossipHandlers,
   ): Promise<Verdict> {
     const { chainId, params } = this.#init
-    if (kind === 'tx') {
-      const tx = createTxFromBytes(data, params.maxTxBytes)
-      if (tx.chainId !== chainId) return reject(P2pErrorCode.WRONG_CHAIN, Penalty.severe)
-      return handlers.onTx(tx, origin)
-    }
     if (kind === 'vote') {
       const vote = createVoteFromBytes(data)
       if (vote.chainId !== chainId) return reject(P2pErrorCode.WRONG_CHAIN, Penalty.severe)

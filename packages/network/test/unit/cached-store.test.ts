@@ -50,4 +50,34 @@ describe('cached store', () => {
     await cached.get(key(2))
     expect([cached.hits, cached.misses]).toEqual([2, 1])
   })
+
+  it('reads a miss synchronously after one event-loop turn when the store can', async () => {
+    const store = await openMemoryStore()
+    await store.write([{ type: 'put', key: key(1), value: new Uint8Array([7]) }])
+    let syncReads = 0
+    const wrapped = {
+      ...store,
+      get: async () => {
+        throw new Error('the pool read must not be used')
+      },
+      getSync: (k: Uint8Array) => {
+        syncReads++
+        return store.getSync!(k)
+      },
+      getMany: store.getMany.bind(store),
+      write: store.write.bind(store),
+      range: store.range.bind(store),
+      close: store.close.bind(store),
+    }
+    const cached = new CachedKvStore(wrapped)
+    // The wrapper itself offers no synchronous read (readers would then never yield).
+    expect((cached as { getSync?: unknown }).getSync).toBeUndefined()
+    let turned = false
+    setImmediate(() => (turned = true))
+    expect(await cached.get(key(1))).toEqual(new Uint8Array([7]))
+    expect(turned).toBe(true)
+    expect(await cached.get(key(2))).toBeUndefined()
+    expect(await cached.get(key(1))).toEqual(new Uint8Array([7]))
+    expect(syncReads).toBe(2)
+  })
 })

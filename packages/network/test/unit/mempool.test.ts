@@ -107,4 +107,55 @@ describe('mempool', () => {
     await expect(m.add(createTxFromBytes(bytes))).rejects.toMatchObject({ code: TxErrorCode.BAD_SIGNATURE })
     expect(m.size).toBe(0)
   })
+
+  it('names a committed transaction MEMPOOL_ALREADY_COMMITTED, reading the block store only then', async () => {
+    const chain = fakeChain()
+    const committed = new Set<string>()
+    let lookups = 0
+    chain.isCommitted = async (h) => {
+      lookups++
+      return committed.has(Buffer.from(h).toString('hex'))
+    }
+    const m = new Mempool(chain)
+    const a0 = tx(alice, 0)
+    await m.add(a0)
+    await m.add(tx(alice, 1))
+    expect(lookups).toBe(0)
+    // a0 commits: refused by the chain's nonce check, then named by the block store.
+    committed.add(a0.hashHex())
+    chain.nonces.set(Buffer.from(alice.publicKey).toString('hex'), 1)
+    m.removeCommitted([a0])
+    await expect(m.add(a0)).rejects.toMatchObject({ code: MempoolErrorCode.ALREADY_COMMITTED })
+    // Another transaction with a used nonce stays a nonce error.
+    await expect(m.add(tx(alice, 0, 'other'))).rejects.toMatchObject({ code: TxErrorCode.BAD_NONCE })
+    // Committed while its admission awaited the chain: the mempool's own nonce check names it too.
+    const b0 = tx(bob, 0)
+    const slow = fakeChain()
+    const m2 = new Mempool({
+      ...slow,
+      isCommitted: async (h) => Buffer.from(h).toString('hex') === b0.hashHex(),
+      checkTx: async () => {
+        m2.removeCommitted([b0])
+      },
+    })
+    await m2.add(tx(bob, 1))
+    await expect(m2.add(b0)).rejects.toMatchObject({ code: MempoolErrorCode.ALREADY_COMMITTED })
+  })
+
+  it('lets the event loop turn during a long re-check whose reads complete at once', async () => {
+    const chain = fakeChain()
+    const m = new Mempool(chain)
+    for (let n = 0; n < 60; n++) await m.add(tx(alice, n))
+    // Every check costs 1 ms of CPU and never waits for I/O.
+    chain.checkTx = async () => {
+      const until = performance.now() + 1
+      while (performance.now() < until);
+    }
+    let turns = 0
+    const tick = setInterval(() => turns++, 0)
+    await m.recheck()
+    clearInterval(tick)
+    expect(turns).toBeGreaterThanOrEqual(5)
+    expect(m.size).toBe(60)
+  })
 })
