@@ -79,18 +79,21 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
   const seen = new Set<string>()
   for (let i = 0; i < input.txs.length; i++) {
     const tx = input.txs[i]!
-    const txState = block.child()
+    // The transaction's writes go to the block overlay as one unit: kept if it succeeds,
+    // undone if it throws (as a child overlay merged on success, without the copying).
+    block.begin()
     try {
       const id = tx.hashHex()
       if (seen.has(id)) throw new TxError(TxErrorCode.DUPLICATE, 'transaction appears twice in the block')
-      await checkTxEnvelope(tx, txState, ctx.chainId, ctx.height)
-      const receipt = await app.deliverTx(tx, ctx, prefixedWriter(txState, APP_NAMESPACE))
-      writeNonce(txState, tx.sender, tx.nonce + 1)
-      block.merge(txState)
+      await checkTxEnvelope(tx, block, ctx.chainId, ctx.height)
+      const receipt = await app.deliverTx(tx, ctx, appView)
+      writeNonce(block, tx.sender, tx.nonce + 1)
+      block.keep()
       seen.add(id)
       txs.push(tx)
       receipts.push(receipt)
     } catch (e) {
+      block.rollback()
       const error = withTxIndex(asCoded(e), i)
       if (mode === 'validate') throw error
       rejected.push({ index: i, error })
