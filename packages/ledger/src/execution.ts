@@ -11,7 +11,7 @@ import { APP_NAMESPACE, encodeMembers, readNonce, SystemKey, writeNonce } from '
 import type { DuplicateVoteEvidence } from './consensus/evidence.js'
 import { encode } from './encoding.js'
 import { GovchainError, isGovchainError } from './errors.js'
-import { resultRootOf } from './receipt.js'
+import { encodeReceipt, resultRootOfEncoded } from './receipt.js'
 import { StateOverlay, prefixedWriter } from './state/overlay.js'
 import type { StateChange, StateReader } from './state/types.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
@@ -23,6 +23,8 @@ export type BlockExecution = {
   /** Transactions executed, in order (all of them when validating; the accepted ones when building). */
   readonly txs: readonly Transaction[]
   readonly receipts: readonly Receipt[]
+  /** The receipts' canonical encodings (`encodeReceipt`), hashed into the result root and stored. */
+  readonly receiptBytes: readonly Uint8Array[]
   /** Only when building: transactions dropped with their errors (indices into the candidates). */
   readonly rejected: readonly TxRejection[]
   readonly changes: readonly StateChange[]
@@ -106,15 +108,15 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
   await rotateValidatorSets(block, end.validators ? new ValidatorSet(end.validators) : undefined)
   if (end.members) block.set(SystemKey.members, encodeMembers(end.members))
 
+  // Encoded once: hashed into the result root here, stored as they are when the block commits.
+  const receiptBytes = receipts.map((r, i) => encodeReceipt(txs[i]!.hash(), r))
   return {
     txs,
     receipts,
+    receiptBytes,
     rejected,
     changes: block.changes(),
-    resultRoot: resultRootOf(
-      txs.map((t) => t.hash()),
-      receipts,
-    ),
+    resultRoot: resultRootOfEncoded(receiptBytes),
   }
 }
 
