@@ -41,6 +41,14 @@ export const PAGE_DEPTH = 4
 export class TreeNode {
   left: TreeNode | undefined = undefined
   right: TreeNode | undefined = undefined
+  /**
+   * For a node decoded in place from a page read for one batch: that page and the extent of
+   * the node's records (its own and its in-page descendants'), which `encodePages` copies as
+   * they are when the node is kept unchanged in a rewritten page. Undefined otherwise.
+   */
+  source: Uint8Array | undefined = undefined
+  sourceStart = 0
+  sourceEnd = 0
 
   private constructor(
     readonly hash: Uint8Array,
@@ -197,10 +205,17 @@ function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind
   if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
     throw corruptPage(c, `hash mismatch at depth ${d}`)
   c.offset = offset + length
-  if (node.isLeaf) return node
-  for (let side = 0; side < 2; side++) {
-    if (node.isInPageChild(side, d))
-      node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+  if (!node.isLeaf) {
+    for (let side = 0; side < 2; side++) {
+      if (node.isInPageChild(side, d))
+        node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+    }
+  }
+  if (!c.copy) {
+    // A node and its in-page descendants are one range of the page (pre-order).
+    node.source = page
+    node.sourceStart = offset
+    node.sourceEnd = c.offset
   }
   return node
 }
@@ -243,6 +258,16 @@ function put32(out: Uint8Array, offset: number, src: Uint8Array): void {
 
 /** Writes the records under `n` (at depth `d`) from `offset`; returns the end offset. */
 function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): number {
+  const source = n.source
+  if (source !== undefined) {
+    // Decoded in place and kept: the records under it are those of the page it came from. (Only
+    // leaves move to another depth, and a leaf's record does not depend on its depth; an
+    // internal node's hash binds its depth, so the same node has the same in-page subtree.)
+    const length = n.sourceEnd - n.sourceStart
+    if (offset + length > out.length) return offset + length // the caller reports the overrun
+    out.set(source.subarray(n.sourceStart, n.sourceEnd), offset)
+    return offset + length
+  }
   const leaf = n.isLeaf
   out[offset] = leaf ? LEAF_TAG : INTERNAL_TAG
   put32(out, offset + 1, n.a)
