@@ -110,7 +110,23 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+/** UTF-8 of `s`; ASCII text (state keys, ids) is copied straight into a fresh array. */
+function utf8Encode(s: string): Uint8Array {
+  const n = s.length
+  if (n > 256) return textEncoder.encode(s)
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) return textEncoder.encode(s)
+    out[i] = c
+  }
+  return out
+}
+
 export const utf8 = {
-  encode: (s: string): Uint8Array => new TextEncoder().encode(s),
-  decode: (b: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(b),
+  encode: utf8Encode,
+  decode: (b: Uint8Array): string => textDecoder.decode(b),
 }

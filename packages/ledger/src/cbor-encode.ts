@@ -109,23 +109,37 @@ function compareKeys(a: string, b: string): number {
 
 /**
  * Sorted key lists by their unsorted form: records of one type share their keys, so a block's
- * thousands of maps are sorted a handful of times.
+ * thousands of maps are sorted a handful of times. Looked up by the first key, then compared
+ * key by key (property names are internalized strings: each comparison is a pointer check).
  */
-const keyOrders = new Map<string, readonly string[]>()
+type KeyOrder = { readonly unsorted: readonly string[]; readonly sorted: readonly string[] }
+const keyOrders = new Map<string, KeyOrder[]>()
+let keyOrderCount = 0
 const KEY_ORDERS_LIMIT = 4096
 
-function sortedKeys(obj: object, keys: string[]): readonly string[] {
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function sortedKeys(keys: string[]): readonly string[] {
   if (keys.length < 2) return keys
-  const id = keys.join('\u0000')
-  let sorted = keyOrders.get(id)
-  // A key holding U+0000 could make two key lists join alike: the cached list must be this
-  // object's own keys (same count, all present), or it is sorted afresh.
-  if (sorted !== undefined && !sorted.every((k) => Object.hasOwn(obj, k))) sorted = undefined
-  if (sorted === undefined) {
-    sorted = keys.sort(keys.every(isAscii) ? compareAsciiKeys : compareKeys)
-    if (keyOrders.size >= KEY_ORDERS_LIMIT) keyOrders.clear()
-    keyOrders.set(id, sorted)
+  const first = keys[0]!
+  let orders = keyOrders.get(first)
+  if (orders !== undefined) {
+    for (const o of orders) if (sameKeys(o.unsorted, keys)) return o.sorted
   }
+  const unsorted = keys.slice()
+  const sorted = keys.sort(keys.every(isAscii) ? compareAsciiKeys : compareKeys)
+  if (keyOrderCount >= KEY_ORDERS_LIMIT) {
+    keyOrders.clear()
+    keyOrderCount = 0
+    orders = undefined
+  }
+  if (orders === undefined) keyOrders.set(first, (orders = []))
+  orders.push({ unsorted, sorted })
+  keyOrderCount++
   return sorted
 }
 
@@ -167,7 +181,7 @@ function write(value: unknown, depth: number): void {
         for (let i = 0; i < value.length; i++) write(value[i], depth + 1)
       } else if ((value as object).constructor === Object) {
         const obj = value as Record<string, unknown>
-        const keys = sortedKeys(obj, Object.keys(obj))
+        const keys = sortedKeys(Object.keys(obj))
         head(5, keys.length)
         for (const k of keys) {
           text(k)

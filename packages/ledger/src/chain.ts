@@ -404,6 +404,7 @@ export class Chain {
         block,
         certificate,
         receipts: executed.execution.receipts,
+        receiptBytes: executed.execution.receiptBytes,
         validators: this.#validators.next,
         stateRoot: stateUpdate.root,
         stateWrites: stateUpdate.writes,

@@ -7,6 +7,7 @@
  * below check their shape field by field and fail with a `DecodeError` naming the field.
  */
 import { decode as cborDecode } from 'cborg'
+import { decodeCanonicalFast } from './cbor-decode.js'
 import { encodeCanonical } from './cbor-encode.js'
 import { equalBytes } from './bytes.js'
 import { DecodeError, DecodeErrorCode } from './errors.js'
@@ -48,6 +49,9 @@ export function decode(bytes: Uint8Array, maxBytes: number, what = 'value'): unk
       },
     )
   }
+  // Canonical values of the everyday subset in one pass; anything else takes the strict path.
+  const fast = decodeCanonicalFast(bytes)
+  if (fast !== undefined) return fast.value
   let value: unknown
   try {
     value = cborDecode(bytes, DECODE_OPTIONS)

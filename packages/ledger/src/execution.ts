@@ -11,7 +11,7 @@ import { APP_NAMESPACE, encodeMembers, readNonce, SystemKey, writeNonce } from '
 import type { DuplicateVoteEvidence } from './consensus/evidence.js'
 import { encode } from './encoding.js'
 import { GovchainError, isGovchainError } from './errors.js'
-import { resultRootOf } from './receipt.js'
+import { encodeReceipt, resultRootOfEncoded } from './receipt.js'
 import { StateOverlay, prefixedWriter } from './state/overlay.js'
 import type { StateChange, StateReader } from './state/types.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
@@ -23,6 +23,8 @@ export type BlockExecution = {
   /** Transactions executed, in order (all of them when validating; the accepted ones when building). */
   readonly txs: readonly Transaction[]
   readonly receipts: readonly Receipt[]
+  /** The receipts' canonical encodings (`encodeReceipt`), hashed into the result root and stored. */
+  readonly receiptBytes: readonly Uint8Array[]
   /** Only when building: transactions dropped with their errors (indices into the candidates). */
   readonly rejected: readonly TxRejection[]
   readonly changes: readonly StateChange[]
@@ -79,18 +81,21 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
   const seen = new Set<string>()
   for (let i = 0; i < input.txs.length; i++) {
     const tx = input.txs[i]!
-    const txState = block.child()
+    // The transaction's writes go to the block overlay as one unit: kept if it succeeds,
+    // undone if it throws (as a child overlay merged on success, without the copying).
+    block.begin()
     try {
       const id = tx.hashHex()
       if (seen.has(id)) throw new TxError(TxErrorCode.DUPLICATE, 'transaction appears twice in the block')
-      await checkTxEnvelope(tx, txState, ctx.chainId, ctx.height)
-      const receipt = await app.deliverTx(tx, ctx, prefixedWriter(txState, APP_NAMESPACE))
-      writeNonce(txState, tx.sender, tx.nonce + 1)
-      block.merge(txState)
+      await checkTxEnvelope(tx, block, ctx.chainId, ctx.height)
+      const receipt = await app.deliverTx(tx, ctx, appView)
+      writeNonce(block, tx.sender, tx.nonce + 1)
+      block.keep()
       seen.add(id)
       txs.push(tx)
       receipts.push(receipt)
     } catch (e) {
+      block.rollback()
       const error = withTxIndex(asCoded(e), i)
       if (mode === 'validate') throw error
       rejected.push({ index: i, error })
@@ -103,15 +108,15 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
   await rotateValidatorSets(block, end.validators ? new ValidatorSet(end.validators) : undefined)
   if (end.members) block.set(SystemKey.members, encodeMembers(end.members))
 
+  // Encoded once: hashed into the result root here, stored as they are when the block commits.
+  const receiptBytes = receipts.map((r, i) => encodeReceipt(txs[i]!.hash(), r))
   return {
     txs,
     receipts,
+    receiptBytes,
     rejected,
     changes: block.changes(),
-    resultRoot: resultRootOf(
-      txs.map((t) => t.hash()),
-      receipts,
-    ),
+    resultRoot: resultRootOfEncoded(receiptBytes),
   }
 }
 

@@ -15,12 +15,24 @@ const INNER_PREFIX = new Uint8Array([0x01])
 
 export const EMPTY_MERKLE_ROOT = sha256(new Uint8Array(0))
 
+/** Preimages of 32-byte leaves and of inner nodes are assembled here (no array per hash). */
+const preimage = new Uint8Array(1 + 2 * HASH_LENGTH)
+const leafPreimage = preimage.subarray(0, 1 + HASH_LENGTH)
+
 export function merkleLeafHash(leaf: Uint8Array): Uint8Array {
-  return sha256(concatBytes(LEAF_PREFIX, leaf))
+  if (leaf.length !== HASH_LENGTH) return sha256(concatBytes(LEAF_PREFIX, leaf))
+  preimage[0] = 0x00
+  preimage.set(leaf, 1)
+  return sha256(leafPreimage)
 }
 
 export function merkleInnerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(concatBytes(INNER_PREFIX, left, right))
+  if (left.length !== HASH_LENGTH || right.length !== HASH_LENGTH)
+    return sha256(concatBytes(INNER_PREFIX, left, right))
+  preimage[0] = 0x01
+  preimage.set(left, 1)
+  preimage.set(right, 1 + HASH_LENGTH)
+  return sha256(preimage)
 }
 
 /** Root over the given leaves; computed level by level (iterative, no recursion on large blocks). */

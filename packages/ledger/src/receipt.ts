@@ -41,6 +41,11 @@ export function resultRootOf(txHashes: readonly Uint8Array[], receipts: readonly
   return merkleRoot(receipts.map((r, i) => receiptHash(txHashes[i]!, r)))
 }
 
+/** `resultRootOf` from the receipts already encoded (`encodeReceipt`), in order. */
+export function resultRootOfEncoded(encodedReceipts: readonly Uint8Array[]): Uint8Array {
+  return merkleRoot(encodedReceipts.map((b) => sha256(b)))
+}
+
 export function decodeReceipt(bytes: Uint8Array): { txHash: Uint8Array; receipt: Receipt } {
   const [txHash, events, data] = readEnvelope(
     decode(bytes, 1024 * 1024, 'receipt'),

@@ -41,6 +41,14 @@ export const PAGE_DEPTH = 4
 export class TreeNode {
   left: TreeNode | undefined = undefined
   right: TreeNode | undefined = undefined
+  /**
+   * For a node decoded in place from a page read for one batch: that page and the extent of
+   * the node's records (its own and its in-page descendants'), which `encodePages` copies as
+   * they are when the node is kept unchanged in a rewritten page. Undefined otherwise.
+   */
+  source: Uint8Array | undefined = undefined
+  sourceStart = 0
+  sourceEnd = 0
 
   private constructor(
     readonly hash: Uint8Array,
@@ -197,50 +205,77 @@ function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind
   if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
     throw corruptPage(c, `hash mismatch at depth ${d}`)
   c.offset = offset + length
-  if (node.isLeaf) return node
-  for (let side = 0; side < 2; side++) {
-    if (node.isInPageChild(side, d))
-      node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+  if (!node.isLeaf) {
+    for (let side = 0; side < 2; side++) {
+      if (node.isInPageChild(side, d))
+        node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+    }
+  }
+  if (!c.copy) {
+    // A node and its in-page descendants are one range of the page (pre-order).
+    node.source = page
+    node.sourceStart = offset
+    node.sourceEnd = c.offset
   }
   return node
 }
 
+/** The largest page: 15 internal records and 16 leaves. */
+const MAX_PAGE_BYTES = 15 * INTERNAL_RECORD_LENGTH + 16 * LEAF_RECORD_LENGTH
+const SLAB_BYTES = 256 * 1024 // ≥ MAX_PAGE_BYTES
+
 /**
  * Encodes the pages whose tops are given (with their depths); their in-page descendants must be
- * linked. All pages are views into one buffer: one allocation per batch instead of one per page.
+ * linked. Pages are views into shared slabs of 256 KB: a few allocations per batch instead of
+ * one per page. One walk per page, straight into the slab.
  */
 export function encodePages(
   tops: readonly { readonly node: TreeNode; readonly depth: number }[],
 ): Uint8Array[] {
-  const sizes = tops.map((t) => walkPage(t.node, t.depth, undefined, 0))
-  const slab = new Uint8Array(sizes.reduce((a, b) => a + b, 0))
+  const pages: Uint8Array[] = []
+  let slab = new Uint8Array(0)
   let offset = 0
-  return tops.map((t, i) => {
-    walkPage(t.node, t.depth, slab, offset)
-    const page = slab.subarray(offset, offset + sizes[i]!)
-    offset += sizes[i]!
-    return page
-  })
-}
-
-/** Size of the page under `node`; writes it at `offset` into `out` when given. */
-function walkPage(node: TreeNode, depth: number, out: Uint8Array | undefined, offset: number): number {
-  return walkRecord(node, depth, out, offset) - offset
-}
-
-/** Writes (when `out` is given) the records under `n` from `offset`; returns the end offset. */
-function walkRecord(n: TreeNode, d: number, out: Uint8Array | undefined, offset: number): number {
-  if (out !== undefined) {
-    out[offset] = n.isLeaf ? LEAF_TAG : INTERNAL_TAG
-    out.set(n.a, offset + 1)
-    out.set(n.b, offset + 1 + HASH_LENGTH)
-    if (!n.isLeaf) {
-      out[offset + HASHED_LENGTH] =
-        (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)
+  for (let i = 0; i < tops.length; i++) {
+    if (offset + MAX_PAGE_BYTES > slab.length) {
+      slab = new Uint8Array(Math.min(SLAB_BYTES, (tops.length - i) * MAX_PAGE_BYTES))
+      offset = 0
     }
+    const t = tops[i]!
+    const end = writeRecord(t.node, t.depth, slab, offset)
+    // Only a tree that breaks the page invariant (≤ 4 levels) could overrun the slab.
+    if (end > slab.length)
+      throw new StateError(StateErrorCode.CORRUPT_NODE, 'state page larger than 4 levels')
+    pages.push(slab.subarray(offset, end))
+    offset = end
   }
-  let end = offset + (n.isLeaf ? LEAF_RECORD_LENGTH : INTERNAL_RECORD_LENGTH)
-  if (n.isLeaf) return end
+  return pages
+}
+
+/** 32 bytes of `src` into `out` at `offset` (a loop: cheaper than `set` for arrays this small). */
+function put32(out: Uint8Array, offset: number, src: Uint8Array): void {
+  for (let i = 0; i < HASH_LENGTH; i++) out[offset + i] = src[i]!
+}
+
+/** Writes the records under `n` (at depth `d`) from `offset`; returns the end offset. */
+function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): number {
+  const source = n.source
+  if (source !== undefined) {
+    // Decoded in place and kept: the records under it are those of the page it came from. (Only
+    // leaves move to another depth, and a leaf's record does not depend on its depth; an
+    // internal node's hash binds its depth, so the same node has the same in-page subtree.)
+    const length = n.sourceEnd - n.sourceStart
+    if (offset + length > out.length) return offset + length // the caller reports the overrun
+    out.set(source.subarray(n.sourceStart, n.sourceEnd), offset)
+    return offset + length
+  }
+  const leaf = n.isLeaf
+  out[offset] = leaf ? LEAF_TAG : INTERNAL_TAG
+  put32(out, offset + 1, n.a)
+  put32(out, offset + 1 + HASH_LENGTH, n.b)
+  if (leaf) return offset + LEAF_RECORD_LENGTH
+  out[offset + HASHED_LENGTH] =
+    (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)
+  let end = offset + INTERNAL_RECORD_LENGTH
   for (let side = 0; side < 2; side++) {
     if (!n.isInPageChild(side, d)) continue
     const child = n.child(side)
@@ -248,7 +283,7 @@ function walkRecord(n: TreeNode, d: number, out: Uint8Array | undefined, offset:
       const hex = toHex(n.childHash(side))
       throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} is not in memory`, { hash: hex })
     }
-    end = walkRecord(child, d + 1, out, end)
+    end = writeRecord(child, d + 1, out, end)
   }
   return end
 }

@@ -1,7 +1,7 @@
 /**
  * Copy-on-write views of the state used while executing a block: a block overlay over the
- * committed state, a child overlay per transaction (merged on success, dropped on failure),
- * and the application's namespaced view.
+ * committed state whose writes of one transaction can be undone (`begin` / `keep` / `rollback`:
+ * kept on success, undone on failure), child overlays, and the application's namespaced view.
  */
 import { byteString as keyId, compareBytes } from '../bytes.js'
 import type { StateWriter } from '../application.js'
@@ -12,6 +12,8 @@ export class StateOverlay implements StateWriter {
   readonly #writes = new Map<string, StateChange>()
   /** Reads from the base (settled promises, handed out again as they are), when cached. */
   readonly #reads: Map<string, Promise<Uint8Array | undefined>> | undefined
+  /** Since `begin()`: each written key and the entry it replaced (undefined: none), in order. */
+  #journal: (string | StateChange | undefined)[] | undefined = undefined
 
   /**
    * `cacheReads`: remember what the base returned, so that a key read by many transactions of a
@@ -45,11 +47,43 @@ export class StateOverlay implements StateWriter {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#writes.set(keyId(key), { key, value })
+    this.#write(keyId(key), { key, value })
   }
 
   delete(key: Uint8Array): void {
-    this.#writes.set(keyId(key), { key, value: null })
+    this.#write(keyId(key), { key, value: null })
+  }
+
+  #write(id: string, change: StateChange): void {
+    const journal = this.#journal
+    if (journal !== undefined) journal.push(id, this.#writes.get(id))
+    this.#writes.set(id, change)
+  }
+
+  /**
+   * Starts a unit of writes (one transaction) that `rollback` undoes and `keep` keeps: what a
+   * child overlay merged on success does, without copying the writes. Units do not nest.
+   */
+  begin(): void {
+    this.#journal = []
+  }
+
+  /** Keeps the writes made since `begin`. */
+  keep(): void {
+    this.#journal = undefined
+  }
+
+  /** Undoes the writes made since `begin`. */
+  rollback(): void {
+    const journal = this.#journal
+    this.#journal = undefined
+    if (journal === undefined) return
+    for (let i = journal.length - 2; i >= 0; i -= 2) {
+      const id = journal[i] as string
+      const previous = journal[i + 1] as StateChange | undefined
+      if (previous === undefined) this.#writes.delete(id)
+      else this.#writes.set(id, previous)
+    }
   }
 
   /** A child overlay whose writes reach this one only through `merge`. */
@@ -72,28 +106,51 @@ export class StateOverlay implements StateWriter {
   }
 }
 
-/** A view of a writer with every key prefixed (e.g. the application's namespace). */
-export function prefixedWriter(inner: StateWriter, prefix: Uint8Array): StateWriter {
-  const full = (key: Uint8Array) => {
-    const out = new Uint8Array(prefix.length + key.length)
-    out.set(prefix)
-    out.set(key, prefix.length)
-    return out
+/** `prefix ‖ key` in a fresh array. */
+function prefixed(prefix: Uint8Array, key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(prefix.length + key.length)
+  if (prefix.length === 1) out[0] = prefix[0]!
+  else out.set(prefix)
+  out.set(key, prefix.length)
+  return out
+}
+
+/** A class rather than closures: one view per transaction is made while executing a block. */
+class PrefixedWriter implements StateWriter {
+  constructor(
+    private readonly inner: StateWriter,
+    private readonly prefix: Uint8Array,
+  ) {}
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.inner.get(prefixed(this.prefix, key))
   }
-  return {
-    get: (key) => inner.get(full(key)),
-    set: (key, value) => inner.set(full(key), value),
-    delete: (key) => inner.delete(full(key)),
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.inner.set(prefixed(this.prefix, key), value)
+  }
+
+  delete(key: Uint8Array): void {
+    this.inner.delete(prefixed(this.prefix, key))
   }
 }
 
-export function prefixedReader(inner: StateReader, prefix: Uint8Array): StateReader {
-  return {
-    get: (key) => {
-      const out = new Uint8Array(prefix.length + key.length)
-      out.set(prefix)
-      out.set(key, prefix.length)
-      return inner.get(out)
-    },
+class PrefixedReader implements StateReader {
+  constructor(
+    private readonly inner: StateReader,
+    private readonly prefix: Uint8Array,
+  ) {}
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.inner.get(prefixed(this.prefix, key))
   }
+}
+
+/** A view of a writer with every key prefixed (e.g. the application's namespace). */
+export function prefixedWriter(inner: StateWriter, prefix: Uint8Array): StateWriter {
+  return new PrefixedWriter(inner, prefix)
+}
+
+export function prefixedReader(inner: StateReader, prefix: Uint8Array): StateReader {
+  return new PrefixedReader(inner, prefix)
 }

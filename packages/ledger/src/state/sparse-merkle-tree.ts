@@ -62,12 +62,15 @@ export type SparseMerkleTreeOptions = {
   readonly verifyReads?: boolean
   /**
    * prepare() reads and applies the pages at cacheDepth in groups of this many, so that the
-   * nodes it loads stay bounded (≈ 2–3 KB each with their subtree). Default 4096.
+   * nodes it loads stay bounded (≈ 2–3 KB each with their subtree). Default 1024: the nodes of
+   * a group then mostly die young; at 4096 they outlived V8's young generation and garbage
+   * collection took ~30 % of a 1M-key state's 10k-change batch instead of ~17 % (measured).
    */
   readonly groupSize?: number
 }
 
 export const DEFAULT_STATE_CACHE_DEPTH = 16
+const DEFAULT_GROUP_SIZE = 1024
 
 type Item = { readonly path: Uint8Array; readonly valueHash: Uint8Array | null }
 /** An entry of a subtree being (re)built: a new leaf, or an existing leaf node. */
@@ -104,7 +107,7 @@ export class SparseMerkleTree implements StateReader {
     const depth = opts.cacheDepth ?? DEFAULT_STATE_CACHE_DEPTH
     this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
     this.verifyReads = opts.verifyReads ?? false
-    this.groupSize = Math.max(1, opts.groupSize ?? 4096)
+    this.groupSize = Math.max(1, opts.groupSize ?? DEFAULT_GROUP_SIZE)
   }
 
   /**

@@ -21,6 +21,8 @@ export type BlockCommit = {
   readonly block: Block
   readonly certificate: CommitCertificate
   readonly receipts: readonly Receipt[]
+  /** The receipts already encoded (`encodeReceipt`), when execution kept them: not encoded again. */
+  readonly receiptBytes?: readonly Uint8Array[]
   readonly validators: ValidatorSet
   readonly stateRoot: Uint8Array
   readonly stateWrites: readonly KvWrite[]
@@ -131,7 +133,7 @@ export class BlockStore {
       writes.push({
         type: 'put',
         key: receiptKey(height, index),
-        value: encodeReceipt(tx.hash(), c.receipts[index]!),
+        value: c.receiptBytes?.[index] ?? encodeReceipt(tx.hash(), c.receipts[index]!),
       })
     })
     if (!equalBytes(block.header.validatorSetHash, block.header.nextValidatorSetHash)) {
