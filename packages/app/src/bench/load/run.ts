@@ -385,7 +385,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
 }
 
 /**
- * Steps of growing offered rate; a step is sustainable when the committed rate keeps up (≥ 90 %
+ * Steps of growing offered rate; a step is sustainable when the committed rate keeps up (≥ 80 %
  * of the offer) and the backlog stays within what 2.5 s of blocks absorb. Capacity is the
  * committed rate of the last sustainable step.
  */
@@ -397,8 +397,8 @@ async function rampCapacity(
   steps: RampStep[],
   log: (line: string) => void,
 ): Promise<number> {
-  const stepMs = (o.rampStepS ?? 8) * 1000
-  const growth = o.rampGrowth ?? 1.5
+  const stepMs = (o.rampStepS ?? 10) * 1000
+  const growth = o.rampGrowth ?? 1.25
   const max = o.rampMax ?? 20_000
   let rate = o.rampStart ?? 50
   let capacity = 0
@@ -420,7 +420,9 @@ async function rampCapacity(
       .filter((t) => inPool.has(t.prepared.hash) && t.committedAtMs !== null)
       .map((t) => t.committedAtMs! - t.submittedAtMs!)
       .sort((a, b) => a - b)
-    const sustainable = committedPerS >= 0.9 * rate && backlog <= Math.max(50, rate * 2.5)
+    // Blocks make the committed rate lumpy over a few seconds (one block more or less is ~10 %
+    // at these rates), hence the 80 %; a real overload also grows the backlog past 2.5 s.
+    const sustainable = committedPerS >= 0.8 * rate && backlog <= Math.max(50, rate * 2.5)
     steps.push({
       rate,
       offeredPerS: (driver.offered - offered0) / ((t1 - t0) / 1000),
@@ -434,11 +436,13 @@ async function rampCapacity(
         `${sustainable ? '' : ' (not sustained)'}`,
     )
     // The first step already beyond: its committed rate is the best estimate there is.
+    // A step can commit more than it offers (the previous step's backlog draining): the
+    // capacity it shows is at most its offer.
     if (!sustainable) {
-      if (capacity === 0) capacity = committedPerS
+      if (capacity === 0) capacity = Math.min(committedPerS, rate)
       break
     }
-    capacity = committedPerS
+    capacity = Math.min(committedPerS, rate)
     rate = Math.round(rate * growth)
   }
   // Let the backlog clear before the measured window.
