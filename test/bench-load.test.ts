@@ -108,6 +108,7 @@ describe('govchain bench load against a running devnet', () => {
     const nl = report.noLoss
     expect(nl.ok).toBe(true)
     expect(nl.lost).toBe(0)
+    expect(nl.pending).toBe(0)
     expect(nl.missingOnNode).toEqual([0, 0, 0, 0])
     expect(nl.acknowledged).toBe(nl.committed + Object.values(nl.rejected).reduce((a, b) => a + b, 0))
     expect(nl.sampleChecked).toBe(20)

@@ -14,9 +14,12 @@ export type AuditResult = {
   readonly committed: number
   /** Rejected after admission, by code. */
   readonly rejected: Readonly<Record<string, number>>
-  /** Admitted and neither committed nor rejected on any node (still pending or unknown). */
+  /** Admitted and unknown to every node: neither committed, rejected nor pending. */
   readonly lost: number
   readonly lostHashes: readonly string[]
+  /** Admitted and still waiting in some node's mempool when the drain ended. */
+  readonly pending: number
+  readonly pendingHashes: readonly string[]
   /** Committed transactions a node's blocks do not hold at the height the others do, per node. */
   readonly missingOnNode: readonly number[]
   /** Committed only as seen in the audit (the event stream missed it): no latency for these. */
@@ -94,6 +97,7 @@ export async function auditRun(
   )
   const rejected: Record<string, number> = {}
   const lostHashes: string[] = []
+  const pendingHashes: string[] = []
   open.forEach((t, i) => {
     const answers = statuses[i]!.map((a) => a.body)
     const rejection = answers.find((b) => b?.status === 'rejected')
@@ -102,8 +106,11 @@ export async function auditRun(
       if (t.submittedAtMs === null) tracker.onAccepted(t, Number.NaN)
       if (t.rejected === null) tracker.onRejected(t.prepared.hash, code)
       rejected[code] = (rejected[code] ?? 0) + 1
+    } else if (answers.some((b) => b?.status === 'pending')) {
+      // Still waiting in some node's mempool when the drain ended: not committed, not lost.
+      pendingHashes.push(t.prepared.hash)
     } else if (t.submittedAtMs !== null) {
-      // Admitted, and no node committed or rejected it.
+      // Admitted, and no node committed, rejected or still holds it.
       lostHashes.push(t.prepared.hash)
     }
   })
@@ -127,6 +134,8 @@ export async function auditRun(
     rejected,
     lost: lostHashes.length,
     lostHashes: lostHashes.slice(0, 20),
+    pending: pendingHashes.length,
+    pendingHashes: pendingHashes.slice(0, 20),
     missingOnNode,
     foundByAudit,
     sampleChecked: picked.length,

@@ -321,7 +321,11 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
     }
     const goal = verify === null ? null : (0.6 * verify.perSecond) / nodes.length
     const noLossOk =
-      audit.lost === 0 && audit.missingOnNode.every((m) => m === 0) && audit.sampleMismatches === 0
+      // A transaction still pending after the drain counts against it too: it did not end.
+      audit.lost === 0 &&
+      audit.pending === 0 &&
+      audit.missingOnNode.every((m) => m === 0) &&
+      audit.sampleMismatches === 0
     const noCrash = alive.every(Boolean) && answered.every(Boolean)
     return {
       kind: 'govchain-bench-load',
