@@ -53,9 +53,13 @@ import { createHost, MemberDialer, nodePrivateKey, parsePeerAddress, type Host }
 import { MemberGater } from './p2p/member-gater.js'
 import { Penalty, PeerScores } from './p2p/peer-scores.js'
 import { BlockSyncer } from './sync.js'
+import { GossipWatchdog, gossipPeersOf } from './p2p/gossip-watchdog.js'
 import { Wal } from './wal.js'
 
 const RECENT_COMMITS = 256
+/** A connected member peer missing from gossip this long is hung up and redialled. */
+const GOSSIP_WATCHDOG_GRACE_MS = 10_000
+const GOSSIP_WATCHDOG_INTERVAL_MS = 2_000
 
 export type NodeModules = {
   readonly app: Application
@@ -92,6 +96,7 @@ export class GovchainNode implements ApiBackend {
   #gater: MemberGater | undefined
   #gossip: Gossip | undefined
   #dialer: MemberDialer | undefined
+  #gossipWatchdog: NodeJS.Timeout | undefined
   #syncer: BlockSyncer | undefined
   #driver: ConsensusDriver | undefined
   #http: FastifyInstance | undefined
@@ -297,6 +302,17 @@ export class GovchainNode implements ApiBackend {
       log,
     )
     await this.#dialer.start()
+    const watchdog = new GossipWatchdog({
+      connected: () => this.#memberPeers().filter((p) => gater.allows(p)),
+      gossipPeers: () => gossipPeersOf(host, gossip.topics.vote),
+      hangUp: (p) => host.hangUp(peerIdFromString(p)),
+      graceMs: GOSSIP_WATCHDOG_GRACE_MS,
+      now: () => Date.now(),
+      logger: own,
+      onReset: () => this.metrics.gossipResets.inc(),
+    })
+    this.#gossipWatchdog = setInterval(() => watchdog.tick(), GOSSIP_WATCHDOG_INTERVAL_MS)
+    this.#gossipWatchdog.unref()
     this.#syncer.start()
     await this.#driver.start()
 
@@ -333,6 +349,7 @@ export class GovchainNode implements ApiBackend {
     await step('consensus', () => this.#driver?.stop())
     await step('sync', () => this.#syncer?.stop())
     await step('dialer', () => this.#dialer?.stop())
+    if (this.#gossipWatchdog) clearInterval(this.#gossipWatchdog)
     await step('gossip', () => this.#gossip?.stop())
     await step('libp2p', () => this.#host?.stop())
     // Wait for a commit in flight: its batch is synced before the store closes.
