@@ -67,6 +67,8 @@ export class Mempool {
   readonly #byHash = new Map<string, MempoolEntry>()
   readonly #bySender = new Map<string, SenderQueue>()
   readonly #rejected = new Map<string, RejectedTx>()
+  /** Hash → clock time a pending transaction was last offered to peers again (`dueForRegossip`). */
+  readonly #offeredAt = new Map<string, number>()
   readonly #listener: MempoolListener
   readonly #now: () => number
   #bytes = 0
@@ -300,6 +302,27 @@ export class Mempool {
     await this.recheck()
   }
 
+  /**
+   * Pending transactions to offer to peers again: transaction gossip is fire-once, and a batch
+   * lost under overload would leave a transaction (and every later nonce of its sender, on the
+   * nodes that have those) with this node alone, never proposed by the others. Returns those
+   * admitted — or last returned here — at least `afterMs` ago, in arrival order, at most `max`,
+   * and marks them offered now.
+   */
+  dueForRegossip(afterMs: number, max: number): Transaction[] {
+    const now = this.#now()
+    const out: Transaction[] = []
+    if (max <= 0) return out
+    for (const e of this.#byHash.values()) {
+      const last = this.#offeredAt.get(e.hash) ?? e.admittedAtMs
+      if (now - last < afterMs) continue
+      this.#offeredAt.set(e.hash, now)
+      out.push(e.tx)
+      if (out.length >= max) break
+    }
+    return out
+  }
+
   /** Records a rejection (for status queries) and tells the listener. */
   reject(hash: string, error: GovchainError): void {
     if (this.#rejected.size >= this.#opts.rejectedMemory) {
@@ -321,6 +344,7 @@ export class Mempool {
     const e = this.#byHash.get(hash)
     if (e === undefined) return
     this.#byHash.delete(hash)
+    this.#offeredAt.delete(hash)
     this.#bytes -= e.size
     const sender = toHex(e.tx.sender)
     const queue = this.#bySender.get(sender)

@@ -120,6 +120,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Peers disconnected for misbehaviour',
       registers,
     }),
+    txsRegossiped: new Counter({
+      name: 'govchain_txs_regossiped_total',
+      help: 'Pending transactions offered to peers again after waiting (transaction gossip is fire-once)',
+      registers,
+    }),
+    gossipResets: new Counter({
+      name: 'govchain_p2p_gossip_resets_total',
+      help: 'Connections to member peers closed because gossip with them had stopped (redialled)',
+      registers,
+    }),
     gossipMessages: new Counter({
       name: 'govchain_gossip_messages_total',
       help: 'Gossip messages received, by topic kind and verdict',

@@ -53,9 +53,17 @@ import { createHost, MemberDialer, nodePrivateKey, parsePeerAddress, type Host }
 import { MemberGater } from './p2p/member-gater.js'
 import { Penalty, PeerScores } from './p2p/peer-scores.js'
 import { BlockSyncer } from './sync.js'
+import { GossipWatchdog, gossipPeersOf } from './p2p/gossip-watchdog.js'
 import { Wal } from './wal.js'
 
 const RECENT_COMMITS = 256
+/** A connected member peer missing from gossip this long is hung up and redialled. */
+const GOSSIP_WATCHDOG_GRACE_MS = 10_000
+const GOSSIP_WATCHDOG_INTERVAL_MS = 2_000
+/** Pending transactions waiting this long are offered to peers again, at most MAX per interval. */
+const REGOSSIP_AFTER_MS = 10_000
+const REGOSSIP_INTERVAL_MS = 5_000
+const REGOSSIP_MAX = 512
 
 export type NodeModules = {
   readonly app: Application
@@ -92,6 +100,8 @@ export class GovchainNode implements ApiBackend {
   #gater: MemberGater | undefined
   #gossip: Gossip | undefined
   #dialer: MemberDialer | undefined
+  #gossipWatchdog: NodeJS.Timeout | undefined
+  #regossip: NodeJS.Timeout | undefined
   #syncer: BlockSyncer | undefined
   #driver: ConsensusDriver | undefined
   #http: FastifyInstance | undefined
@@ -297,6 +307,19 @@ export class GovchainNode implements ApiBackend {
       log,
     )
     await this.#dialer.start()
+    const watchdog = new GossipWatchdog({
+      connected: () => this.#memberPeers().filter((p) => gater.allows(p)),
+      gossipPeers: () => gossipPeersOf(host, gossip.topics.vote),
+      hangUp: (p) => host.hangUp(peerIdFromString(p)),
+      graceMs: GOSSIP_WATCHDOG_GRACE_MS,
+      now: () => Date.now(),
+      logger: own,
+      onReset: () => this.metrics.gossipResets.inc(),
+    })
+    this.#gossipWatchdog = setInterval(() => watchdog.tick(), GOSSIP_WATCHDOG_INTERVAL_MS)
+    this.#gossipWatchdog.unref()
+    this.#regossip = setInterval(() => this.#regossipPending(), REGOSSIP_INTERVAL_MS)
+    this.#regossip.unref()
     this.#syncer.start()
     await this.#driver.start()
 
@@ -333,6 +356,8 @@ export class GovchainNode implements ApiBackend {
     await step('consensus', () => this.#driver?.stop())
     await step('sync', () => this.#syncer?.stop())
     await step('dialer', () => this.#dialer?.stop())
+    if (this.#gossipWatchdog) clearInterval(this.#gossipWatchdog)
+    if (this.#regossip) clearInterval(this.#regossip)
     await step('gossip', () => this.#gossip?.stop())
     await step('libp2p', () => this.#host?.stop())
     // Wait for a commit in flight: its batch is synced before the store closes.
@@ -429,6 +454,16 @@ export class GovchainNode implements ApiBackend {
       }
     }
     return undefined
+  }
+
+  /** Offers long-pending transactions to peers again (in the ordinary tx batches). */
+  #regossipPending(): void {
+    const gossip = this.#gossip
+    if (gossip === undefined) return
+    const txs = this.mempool.dueForRegossip(REGOSSIP_AFTER_MS, REGOSSIP_MAX)
+    if (txs.length === 0) return
+    this.metrics.txsRegossiped.inc(txs.length)
+    for (const tx of txs) void gossip.publishTx(tx).catch(() => {})
   }
 
   async #onGossipTx(tx: Transaction, _from: string): Promise<Verdict> {

@@ -46,6 +46,28 @@ function fakeChain(nonces: Map<string, number> = new Map()): MempoolChain & { no
 }
 
 describe('mempool', () => {
+  it('offers long-pending transactions again: after the interval, oldest first, bounded, then not again before the interval', async () => {
+    let now = 0
+    const m = new Mempool(fakeChain(), {}, {}, () => now)
+    await m.add(tx(alice, 0))
+    now = 1_000
+    await m.add(tx(bob, 0))
+    await m.add(tx(alice, 1))
+    const label = (t: Transaction) => `${t.sender === alice.publicKey ? 'a' : 'b'}${t.nonce}`
+    now = 9_999
+    expect(m.dueForRegossip(10_000, 10)).toEqual([])
+    now = 10_000
+    expect(m.dueForRegossip(10_000, 10).map(label)).toEqual(['a0'])
+    now = 11_000
+    expect(m.dueForRegossip(10_000, 1).map(label)).toEqual(['b0']) // bounded
+    expect(m.dueForRegossip(10_000, 10).map(label)).toEqual(['a1'])
+    expect(m.dueForRegossip(10_000, 10)).toEqual([]) // offered just now
+    m.removeCommitted([tx(alice, 0)])
+    now = 21_000
+    expect(m.dueForRegossip(10_000, 10).map(label)).toEqual(['b0', 'a1'])
+    expect(m.dueForRegossip(10_000, 0)).toEqual([])
+  })
+
   it('orders by arrival but never a nonce before an earlier one of its sender', async () => {
     const m = new Mempool(fakeChain())
     await m.add(tx(alice, 1))
