@@ -12,7 +12,8 @@ import { encodeCanonical } from './cbor-encode.js'
 import { equalBytes } from './bytes.js'
 import { DecodeError, DecodeErrorCode } from './errors.js'
 
-const DECODE_OPTIONS = {
+/** cborg's strict options (also the reference the fast path is tested against). */
+export const DECODE_OPTIONS = Object.freeze({
   strict: true,
   allowIndefinite: false,
   allowUndefined: false,
@@ -21,7 +22,7 @@ const DECODE_OPTIONS = {
   allowBigInt: false,
   rejectDuplicateMapKeys: true,
   useMaps: false,
-} as const
+} as const)
 
 /** What govchain puts on the wire: integers, text, bytes, booleans, null, arrays, text-keyed maps. */
 export type Encodable =

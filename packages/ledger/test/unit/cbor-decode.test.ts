@@ -9,21 +9,13 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeCanonicalFast } from '../../src/cbor-decode.js'
 import { encodeCanonical } from '../../src/cbor-encode.js'
+import { DECODE_OPTIONS } from '../../src/encoding.js'
 import { decode, equalBytes, fromHex } from '../../src/index.js'
 
 /** The strict path alone, as encoding.ts ran it before the fast path: the value or undefined. */
 function strict(bytes: Uint8Array): { value: unknown } | undefined {
   try {
-    const value: unknown = cborgDecode(bytes, {
-      strict: true,
-      allowIndefinite: false,
-      allowUndefined: false,
-      allowInfinity: false,
-      allowNaN: false,
-      allowBigInt: false,
-      rejectDuplicateMapKeys: true,
-      useMaps: false,
-    })
+    const value: unknown = cborgDecode(bytes, DECODE_OPTIONS)
     if (!noFloats(value, 0)) return undefined
     return equalBytes(encodeCanonical(value), bytes) ? { value } : undefined
   } catch {
