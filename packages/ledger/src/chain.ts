@@ -156,6 +156,7 @@ export class Chain {
     if (root === undefined) throw new StorageError(StorageErrorCode.CORRUPT, 'database has no state root')
     const tree = await opts.openStateTree(opts.store, root)
     const height = await blocks.latestHeight()
+    await blocks.removeUncommitted()
     let head: ChainHead = { height: 0, hash: gHash, timeMs: opts.genesis.genesisTimeMs, stateRoot: root }
     let lastCertificate: CommitCertificate | null = null
     if (height > 0) {

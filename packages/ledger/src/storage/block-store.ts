@@ -1,7 +1,9 @@
 /**
- * Reads and writes of committed blocks. A block commit is ONE atomic, synced batch: block bytes,
- * hash → height, its commit certificate, tx index, receipts, the validator set of its height,
- * the state tree's writes and the new latest height and state root.
+ * Reads and writes of committed blocks. A block commit ends with ONE atomic, synced batch that
+ * makes it the head (hash → height, its commit certificate, tx index, the validator set of its
+ * height, the state's flat values and page deletions, the new latest height and state root);
+ * the bulk that nothing can reach before that batch (new state pages, block bytes, receipts) is
+ * written just before it, in synced segments (see `commit`).
  */
 import { createBlockFromBytes, type Block } from '../block.js'
 import { equalBytes } from '../bytes.js'
@@ -12,7 +14,7 @@ import type { Receipt } from '../application.js'
 import { decodeReceipt, encodeReceipt } from '../receipt.js'
 import type { KvWrite } from '../state/types.js'
 import { createValidatorSetFromBytes, type ValidatorSet } from '../validators.js'
-import { Bucket, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
+import { Bucket, bucketEnd, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
 import { StorageError, StorageErrorCode, type KvStore } from './kv.js'
 
 export type TxLocation = { readonly height: number; readonly index: number }
@@ -117,35 +119,95 @@ export class BlockStore {
     return out
   }
 
-  /** The batch that commits a block, in one atomic synced write. */
+  /**
+   * Commits a block. What no reader can reach before the commit completes is written first, in
+   * synced segments of about `COMMIT_SEGMENT_BYTES`: the state tree's new pages (content-addressed:
+   * the committed tree does not link them) and the block's bytes and receipts (under the new
+   * height, which readers reach only through the tx index, the certificate or `latestHeight`).
+   * Then ONE atomic synced batch makes the block the head: flat state values, replaced pages
+   * deleted, hash → height, certificate, validator set, tx index, latest height and state root.
+   *
+   * A crash between the two leaves only unreachable entries, which a commit of the same block
+   * rewrites and `removeUncommitted` deletes. Segments keep LevelDB from holding the whole
+   * block's writes at once (a 50,000-tx block's batch is ~70 MB; in one write LevelDB holds it
+   * twice, as the batch and in the memtable); every segment is synced so that on power loss no
+   * later write survives an earlier one.
+   */
   async commit(c: BlockCommit, extra: readonly KvWrite[] = []): Promise<void> {
     const { block } = c
     const height = block.height
-    const writes: KvWrite[] = [
-      ...c.stateWrites,
-      { type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() },
+    const staged = new SegmentedWriter(this.kv)
+    const final: KvWrite[] = []
+    for (const w of c.stateWrites) {
+      if (w.type === 'put' && w.key[0] === Bucket.stateNode) {
+        if (staged.add(w)) await staged.flush()
+      } else final.push(w)
+    }
+    staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
+    for (let index = 0; index < block.txs.length; index++) {
+      const tx = block.txs[index]!
+      const receipt = c.receiptBytes?.[index] ?? encodeReceipt(tx.hash(), c.receipts[index]!)
+      if (staged.add({ type: 'put', key: receiptKey(height, index), value: receipt })) await staged.flush()
+      final.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
+    }
+    await staged.flush()
+
+    final.push(
       { type: 'put', key: bucketKey(Bucket.heightByHash, block.hash()), value: u64(height) },
       { type: 'put', key: heightKey(Bucket.certByHeight, height), value: c.certificate.serialize() },
       { type: 'put', key: heightKey(Bucket.validatorSets, height), value: c.validators.serialize() },
-    ]
-    block.txs.forEach((tx, index) => {
-      writes.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
-      writes.push({
-        type: 'put',
-        key: receiptKey(height, index),
-        value: c.receiptBytes?.[index] ?? encodeReceipt(tx.hash(), c.receipts[index]!),
-      })
-    })
+    )
     if (!equalBytes(block.header.validatorSetHash, block.header.nextValidatorSetHash)) {
-      writes.push({
+      final.push({
         type: 'put',
         key: heightKey(Bucket.validatorSetChanges, height),
         value: new Uint8Array(0),
       })
     }
-    writes.push(this.metaWrite(MetaKey.latestHeight, u64(height)))
-    writes.push(this.metaWrite(MetaKey.stateRoot, c.stateRoot))
-    writes.push(...extra)
+    final.push(this.metaWrite(MetaKey.latestHeight, u64(height)))
+    final.push(this.metaWrite(MetaKey.stateRoot, c.stateRoot))
+    final.push(...extra)
+    await this.kv.write(final, { sync: true })
+  }
+
+  /**
+   * Deletes the block bytes and receipts above the latest height: what a commit that crashed
+   * before its final batch left behind (Chain.open calls this). Returns how many were deleted.
+   */
+  async removeUncommitted(): Promise<number> {
+    const above = (await this.latestHeight()) + 1
+    const dels: KvWrite[] = []
+    for (const bucket of [Bucket.blockByHeight, Bucket.receipts]) {
+      for await (const [key] of this.kv.range({ gte: heightKey(bucket, above), lt: bucketEnd(bucket) })) {
+        dels.push({ type: 'del', key })
+      }
+    }
+    await this.kv.write(dels, { sync: true })
+    return dels.length
+  }
+}
+
+/** Size of the early, synced segments of a block commit (LevelDB's default memtable size). */
+export const COMMIT_SEGMENT_BYTES = 4 * 1024 * 1024
+
+/** Collects writes into segments of about COMMIT_SEGMENT_BYTES; each segment is one synced batch. */
+class SegmentedWriter {
+  #writes: KvWrite[] = []
+  #bytes = 0
+
+  constructor(private readonly kv: KvStore) {}
+
+  /** Adds a write; true when the segment is full (the caller then awaits `flush`). */
+  add(w: KvWrite): boolean {
+    this.#writes.push(w)
+    this.#bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
+    return this.#bytes >= COMMIT_SEGMENT_BYTES
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.#writes
+    this.#writes = []
+    this.#bytes = 0
     await this.kv.write(writes, { sync: true })
   }
 }

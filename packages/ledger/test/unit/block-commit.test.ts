@@ -1,0 +1,94 @@
+/**
+ * A block commit: the bulk goes first in synced segments, then one atomic batch makes the block
+ * the head. A crash between them must leave the previous head intact and nothing reachable.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  appStateKey,
+  COMMIT_SEGMENT_BYTES,
+  metaKey,
+  MetaKey,
+  openMemoryStore,
+  toHex,
+  type KvStore,
+  type KvWrite,
+} from '../../src/index.js'
+import { buildNext, openTestChain, putTx } from '../helpers/chain.js'
+import { testDataKey } from '../helpers/test-app.js'
+
+/** A store that records each write's size and can fail the write that sets the latest height. */
+function recordingStore(inner: KvStore, failFinal: { on: boolean }) {
+  const writes: { count: number; bytes: number; sync: boolean; final: boolean }[] = []
+  const latest = toHex(metaKey(MetaKey.latestHeight))
+  const store: KvStore = {
+    get: (k) => inner.get(k),
+    getMany: (k) => inner.getMany(k),
+    range: (o) => inner.range(o),
+    close: () => inner.close(),
+    async write(ws: readonly KvWrite[], opts) {
+      const final = ws.some((w) => toHex(w.key) === latest)
+      if (final && failFinal.on) throw new Error('simulated crash before the final batch')
+      const bytes = ws.reduce((s, w) => s + w.key.length + (w.type === 'put' ? w.value.length : 0), 0)
+      writes.push({ count: ws.length, bytes, sync: opts?.sync ?? false, final })
+      await inner.write(ws, opts)
+    },
+  }
+  return { store, writes }
+}
+
+/** ~6 MB of state values (the test app's limit is 4 KB per value), and a ~6 MB block. */
+const bigTxs = () => Array.from({ length: 1500 }, (_, i) => putTx(i, `big-${i}`, 'x'.repeat(4000)))
+
+describe('block commit', () => {
+  it('writes a large block in synced segments before the final batch', async () => {
+    const { store, writes } = recordingStore(await openMemoryStore(), { on: false })
+    const chain = await openTestChain({ store })
+    const { block, cert } = await buildNext(chain, bigTxs())
+    writes.length = 0
+    await chain.commitBlock(await chain.validateBlock(block), cert)
+
+    expect(writes.length).toBeGreaterThanOrEqual(3)
+    expect(writes.every((w) => w.sync)).toBe(true)
+    expect(writes.filter((w) => w.final)).toHaveLength(1)
+    expect(writes.at(-1)!.final).toBe(true)
+    // A segment ends at the first write that takes it past the limit.
+    for (const w of writes.slice(0, -2)) expect(w.bytes).toBeGreaterThanOrEqual(COMMIT_SEGMENT_BYTES)
+    expect(chain.height).toBe(1)
+    expect(await chain.state.get(appStateKey(testDataKey('big-7')))).toHaveLength(4000)
+  })
+
+  it('a crash before the final batch keeps the previous head; reopening removes the leftovers', async () => {
+    const inner = await openMemoryStore()
+    const fail = { on: false }
+    const { store } = recordingStore(inner, fail)
+    const chain = await openTestChain({ store })
+    const reference = await openTestChain()
+    const { block, cert } = await buildNext(chain, bigTxs())
+    const rootBefore = toHex(chain.stateRoot)
+
+    fail.on = true
+    await expect(chain.commitBlock(await chain.validateBlock(block), cert)).rejects.toThrow(/simulated crash/)
+    // The segments were written: block bytes and receipts sit above the latest height.
+    expect(await inner.get(new Uint8Array([0x01, 0, 0, 0, 0, 0, 0, 0, 1]))).toBeDefined()
+
+    fail.on = false
+    const reopened = await openTestChain({ store })
+    expect(reopened.height).toBe(0)
+    expect(toHex(reopened.stateRoot)).toBe(rootBefore)
+    expect(await reopened.blocks.getBlockBytes(1)).toBeUndefined()
+    expect(await reopened.blocks.getReceipt(1, 0)).toBeUndefined()
+    expect(await reopened.blocks.getTxLocation(block.txs[0]!.hash())).toBeUndefined()
+    expect(await reopened.state.get(appStateKey(testDataKey('big-7')))).toBeUndefined()
+
+    // The same block commits afterwards, to the same state as a node that never crashed.
+    await reopened.commitBlock(await reopened.validateBlock(block), cert)
+    await reference.commitBlock(await reference.validateBlock(block), cert)
+    expect(reopened.height).toBe(1)
+    expect(toHex(reopened.stateRoot)).toBe(toHex(reference.stateRoot))
+    expect(toHex(reopened.stateRoot)).toBe(toHex(block.header.stateRoot))
+    expect(await reopened.blocks.getTxLocation(block.txs[1499]!.hash())).toEqual({ height: 1, index: 1499 })
+    expect((await reopened.proveState([appStateKey(testDataKey('big-3'))])).entries[0]!.value).toEqual(
+      new TextEncoder().encode('x'.repeat(4000)),
+    )
+  })
+})
