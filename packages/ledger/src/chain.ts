@@ -52,7 +52,8 @@ export class ChainError extends GovchainError<ChainErrorCode> {}
 
 export type ExecutedBlock = {
   readonly block: Block
-  readonly execution: BlockExecution
+  /** The execution without its state changes: once in `stateUpdate`, they are not kept twice. */
+  readonly execution: Omit<BlockExecution, 'changes'>
   readonly stateUpdate: PreparedStateUpdate
 }
 
@@ -283,7 +284,7 @@ export class Chain {
     phase('transactions')
 
     const h = block.header
-    let executed: { execution: BlockExecution; stateUpdate: PreparedStateUpdate } | undefined
+    let executed: Omit<ExecutedBlock, 'block'> | undefined
     let failure: unknown
     try {
       const execution = await executeBlock({
@@ -295,7 +296,8 @@ export class Chain {
         mode: 'validate',
       })
       phase('execution')
-      executed = { execution, stateUpdate: await this.#tree.prepare(execution.changes) }
+      const { changes, ...kept } = execution
+      executed = { execution: kept, stateUpdate: await this.#tree.prepare(changes) }
       phase('stateRoot')
     } catch (e) {
       failure = e
@@ -329,7 +331,8 @@ export class Chain {
       evidence,
       mode: 'build',
     })
-    const stateUpdate = await this.#tree.prepare(execution.changes)
+    const { changes, ...kept } = execution
+    const stateUpdate = await this.#tree.prepare(changes)
     const header = new BlockHeader({
       chainId: this.chainId,
       height,
@@ -347,7 +350,7 @@ export class Chain {
     })
     const executed = this.#remember({
       block: new Block(header, execution.txs, evidence),
-      execution,
+      execution: kept,
       stateUpdate,
     })
     return {
