@@ -404,15 +404,18 @@ export class Chain {
         height: block.height,
         blockHash: block.hash(),
       })
-      await this.blocks.commit({
-        block,
-        certificate,
-        receipts: executed.execution.receipts,
-        receiptBytes: executed.execution.receiptBytes,
-        validators: this.#validators.next,
-        stateRoot: stateUpdate.root,
-        stateWrites: stateUpdate.writes,
-      })
+      await this.blocks.commit(
+        {
+          block,
+          certificate,
+          receipts: executed.execution.receipts,
+          receiptBytes: executed.execution.receiptBytes,
+          validators: this.#validators.next,
+          stateRoot: stateUpdate.root,
+          stateWrites: stateUpdate.writes,
+        },
+        this.#tree.abandonedWrites?.(stateUpdate) ?? [],
+      )
       this.#tree.commit(stateUpdate)
       this.#head = {
         height: block.height,

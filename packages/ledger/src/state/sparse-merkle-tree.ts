@@ -10,6 +10,12 @@
  * Updates are two-step: `prepare(changes)` computes a block's new root and the database writes
  * without touching the committed state (it may be called several times from one base, e.g. for
  * competing proposals); the caller writes `update.writes` in its block batch, then `commit()`.
+ * The new pages themselves are written by prepare(), group by group in synced segments, so that
+ * a large block's pages are not all held in memory until the block commits: content-addressed,
+ * they are unreachable until the batch that commits the update. The pages of updates that are
+ * never committed (competing proposals, a failed prepare) are deleted by that batch
+ * (`abandonedWrites`). Only a crash between a prepare and the next commit, or a prepare that
+ * ends after its base was replaced, leaves unreachable pages behind (disk, not correctness).
  *
  * Replaced pages are deleted in the same batch that adds their replacements, so the database
  * holds exactly the latest committed tree (disk stays proportional to the number of keys) and
@@ -29,11 +35,11 @@
  * drops the nodes it read, so a large batch needs bounded memory beyond its own writes. Each
  * changed node is hashed exactly once.
  */
-import { compareBytes, equalBytes, toHex } from '../bytes.js'
+import { byteString, compareBytes, equalBytes, toHex } from '../bytes.js'
 import { sha256 } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey } from '../storage/buckets.js'
-import type { KvStore } from '../storage/kv.js'
+import { SegmentedWriter, type KvStore } from '../storage/kv.js'
 import {
   decodePage,
   encodePages,
@@ -83,6 +89,9 @@ type Placed = { readonly node: TreeNode; readonly depth: number }
 /** One side of an internal node: its hash and kind, and the node when it is in memory. */
 type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
 
+/** Hashes of the pages a prepare wrote early, 32 bytes each, in blocks. */
+type StagedPages = { readonly hashes: Uint8Array[] }
+
 /** What commit() needs besides the plain update: the new root node and the nodes to trim. */
 type CommitDelta = { readonly root: TreeNode | null; readonly trim: readonly TreeNode[] }
 
@@ -94,6 +103,8 @@ export class SparseMerkleTree implements StateReader {
   /** The committed root node (null: empty tree; undefined: not in memory yet). */
   private top: TreeNode | null | undefined = undefined
   private readonly deltas = new WeakMap<PreparedStateUpdate, CommitDelta>()
+  /** Pages written early by each update prepared since the last commit (or by a failed prepare). */
+  private readonly staged = new Map<object, StagedPages>()
   private readonly cacheDepth: number
   private readonly verifyReads: boolean
   private readonly groupSize: number
@@ -198,6 +209,11 @@ export class SparseMerkleTree implements StateReader {
 
     const writes: KvWrite[] = []
     const batch = new Batch(items, this.cacheDepth, writes)
+    // Registered before anything is staged: if this prepare fails, what it staged is still
+    // deleted by the next commit.
+    const staged: StagedPages = { hashes: [] }
+    const token = {}
+    this.staged.set(token, staged)
     let newRoot: TreeNode | null
     if (base === null) {
       newRoot = batch.build(0, batch.inserts(0, items.length))
@@ -213,21 +229,71 @@ export class SparseMerkleTree implements StateReader {
           t.top = undefined
         }
         batch.flush()
+        await this.stage(batch.takePages(), staged)
       }
       newRoot = batch.apply(base, 0, 0, items.length)
     }
     const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
     if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
     batch.flush()
+    await this.stage(batch.takePages(), staged)
     for (const c of changes) {
       const key = bucketKey(Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
-    return this.remember(
+    const update = this.remember(
       { baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes },
       newRoot,
       batch.trim,
     )
+    this.staged.delete(token)
+    this.staged.set(update, staged)
+    return update
+  }
+
+  /** Writes new pages now, in synced segments, and remembers their hashes (see `abandonedWrites`). */
+  private async stage(pages: readonly KvWrite[], staged: StagedPages): Promise<void> {
+    if (pages.length === 0) return
+    const hashes = new Uint8Array(pages.length * HASH_LENGTH)
+    const writer = new SegmentedWriter(this.store)
+    for (let i = 0; i < pages.length; i++) {
+      hashes.set(pages[i]!.key.subarray(1), i * HASH_LENGTH)
+      if (writer.add(pages[i]!)) await writer.flush()
+    }
+    await writer.flush()
+    staged.hashes.push(hashes)
+  }
+
+  /**
+   * Deletions of the pages staged by every other update prepared (or failed) since the last
+   * commit, except the pages `committing` has too. They belong in the batch that commits
+   * `committing`: after it, no other update from its base can ever be committed.
+   */
+  abandonedWrites(committing: PreparedStateUpdate): KvWrite[] {
+    const others = [...this.staged].filter(([k]) => k !== committing).map(([, s]) => s)
+    if (others.length === 0) return []
+    const keep = new Set<string>()
+    for (const block of this.staged.get(committing)?.hashes ?? []) {
+      for (let i = 0; i < block.length; i += HASH_LENGTH)
+        keep.add(byteString(block.subarray(i, i + HASH_LENGTH)))
+    }
+    // An update prepared elsewhere carries its pages as puts.
+    for (const w of committing.writes) {
+      if (w.type === 'put' && w.key[0] === Bucket.stateNode) keep.add(byteString(w.key.subarray(1)))
+    }
+    const out: KvWrite[] = []
+    for (const s of others) {
+      for (const block of s.hashes) {
+        for (let i = 0; i < block.length; i += HASH_LENGTH) {
+          const hash = block.subarray(i, i + HASH_LENGTH)
+          const id = byteString(hash)
+          if (keep.has(id)) continue
+          keep.add(id)
+          out.push({ type: 'del', key: bucketKey(Bucket.stateNode, hash) })
+        }
+      }
+    }
+    return out
   }
 
   /**
@@ -256,6 +322,7 @@ export class SparseMerkleTree implements StateReader {
       this.deltas.delete(update)
     }
     this.committedRoot = update.root.slice()
+    this.staged.clear()
   }
 
   /**
@@ -451,6 +518,8 @@ class Batch {
   private readonly belowCache = new Map<TreeNode, (TreeNode | null | undefined)[]>()
   private readonly written = new Set<string>()
   private readonly deleted: { hex: string; hash: Uint8Array }[] = []
+  /** Puts of the new pages completed since the last `takePages`. */
+  private pages: KvWrite[] = []
 
   constructor(
     private readonly items: readonly Item[],
@@ -468,11 +537,14 @@ class Batch {
     top.left = top.right = undefined
   }
 
-  /** Writes the pages completed so far; forgets their nodes (below cacheDepth). */
+  /**
+   * Encodes the pages completed so far (for `takePages`) and adds the deletions of the pages they
+   * replace to `writes`; forgets their nodes (below cacheDepth).
+   */
   flush(): void {
     const pages = encodePages(this.pageTops)
     this.pageTops.forEach((t, i) => {
-      this.writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      this.pages.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
       if (t.depth === 0) this.written.add(toHex(t.node.hash))
       // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
       if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
@@ -483,6 +555,13 @@ class Batch {
         this.writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, d.hash) })
     }
     this.deleted.length = 0
+  }
+
+  /** The puts of the pages flushed since the last call. */
+  takePages(): KvWrite[] {
+    const pages = this.pages
+    this.pages = []
+    return pages
   }
 
   addPageTop(node: TreeNode, depth: number): void {

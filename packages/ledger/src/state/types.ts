@@ -19,7 +19,11 @@ export type KvWrite =
 export type PreparedStateUpdate = {
   readonly baseRoot: Uint8Array
   readonly root: Uint8Array
-  /** Database writes that make `root` the committed state (tree nodes and values). */
+  /**
+   * Database writes that make `root` the committed state, for the batch that commits the block:
+   * flat values and deletions of replaced pages (new pages are written by `prepare` itself,
+   * unreachable until this batch; see sparse-merkle-tree.ts).
+   */
   readonly writes: readonly KvWrite[]
 }
 
@@ -30,8 +34,16 @@ export interface StateTree extends StateReader {
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
   /** Proof for `key` against the committed root (inclusion or non-inclusion). */
   prove(key: Uint8Array): Promise<StateProof>
-  /** Applies a block's changes (sorted, unique keys) as one batch, without persisting. */
+  /**
+   * Applies a block's changes (sorted, unique keys) as one batch. Nothing readable changes: new
+   * tree pages may be written, but nothing reaches them until the update is committed.
+   */
   prepare(changes: readonly StateChange[]): Promise<PreparedStateUpdate>
+  /**
+   * Writes for the batch that commits `committing`: deletions of what other prepared updates
+   * wrote early (they can never be committed after it).
+   */
+  abandonedWrites?(committing: PreparedStateUpdate): KvWrite[]
   /** Makes a prepared update the committed state once its writes are in the database. */
   commit(update: PreparedStateUpdate): void
 }

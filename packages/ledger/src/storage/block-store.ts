@@ -15,7 +15,7 @@ import { decodeReceipt, encodeReceipt } from '../receipt.js'
 import type { KvWrite } from '../state/types.js'
 import { createValidatorSetFromBytes, type ValidatorSet } from '../validators.js'
 import { Bucket, bucketEnd, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
-import { StorageError, StorageErrorCode, type KvStore } from './kv.js'
+import { SegmentedWriter, StorageError, StorageErrorCode, type KvStore } from './kv.js'
 
 export type TxLocation = { readonly height: number; readonly index: number }
 
@@ -184,30 +184,5 @@ export class BlockStore {
     }
     await this.kv.write(dels, { sync: true })
     return dels.length
-  }
-}
-
-/** Size of the early, synced segments of a block commit (LevelDB's default memtable size). */
-export const COMMIT_SEGMENT_BYTES = 4 * 1024 * 1024
-
-/** Collects writes into segments of about COMMIT_SEGMENT_BYTES; each segment is one synced batch. */
-class SegmentedWriter {
-  #writes: KvWrite[] = []
-  #bytes = 0
-
-  constructor(private readonly kv: KvStore) {}
-
-  /** Adds a write; true when the segment is full (the caller then awaits `flush`). */
-  add(w: KvWrite): boolean {
-    this.#writes.push(w)
-    this.#bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
-    return this.#bytes >= COMMIT_SEGMENT_BYTES
-  }
-
-  async flush(): Promise<void> {
-    const writes = this.#writes
-    this.#writes = []
-    this.#bytes = 0
-    await this.kv.write(writes, { sync: true })
   }
 }

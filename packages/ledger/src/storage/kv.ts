@@ -112,3 +112,37 @@ export async function openMemoryStore(): Promise<KvStore> {
   await db.open()
   return new LevelKvStore(db as unknown as ByteLevel)
 }
+
+/**
+ * Size of the separately synced segments in which a block's bulk is written before the batch
+ * that commits it (block-store.ts, state/sparse-merkle-tree.ts): LevelDB's default memtable
+ * size, so that LevelDB never holds a whole large block's writes at once (in one write it holds
+ * them twice, as the batch and in the memtable).
+ */
+export const COMMIT_SEGMENT_BYTES = 4 * 1024 * 1024
+
+/**
+ * Collects writes into segments of about COMMIT_SEGMENT_BYTES; each segment is one synced
+ * atomic write, so that on power loss no later write survives an earlier one (LevelDB syncs only
+ * its current log file).
+ */
+export class SegmentedWriter {
+  #writes: KvWrite[] = []
+  #bytes = 0
+
+  constructor(private readonly kv: KvStore) {}
+
+  /** Adds a write; true when the segment is full (the caller then awaits `flush`). */
+  add(w: KvWrite): boolean {
+    this.#writes.push(w)
+    this.#bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
+    return this.#bytes >= COMMIT_SEGMENT_BYTES
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.#writes
+    this.#writes = []
+    this.#bytes = 0
+    await this.kv.write(writes, { sync: true })
+  }
+}

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import {
   appStateKey,
+  Bucket,
+  bucketEnd,
   COMMIT_SEGMENT_BYTES,
   metaKey,
   MetaKey,
@@ -90,5 +92,27 @@ describe('block commit', () => {
     expect((await reopened.proveState([appStateKey(testDataKey('big-3'))])).entries[0]!.value).toEqual(
       new TextEncoder().encode('x'.repeat(4000)),
     )
+  })
+
+  it('pages staged for a proposal that loses are deleted when the winner commits', async () => {
+    const store = await openMemoryStore()
+    const chain = await openTestChain({ store })
+    const reference = await openTestChain()
+    const loser = await buildNext(chain, [putTx(0, 'a', '1'), putTx(1, 'b', '2')], 0)
+    const winner = await buildNext(chain, [putTx(0, 'c', '3')], 1)
+    await chain.validateBlock(loser.block, { round: 1 })
+    await chain.commitBlock(await chain.validateBlock(winner.block, { round: 1 }), winner.cert)
+    await reference.commitBlock(await reference.validateBlock(winner.block, { round: 1 }), winner.cert)
+    const pages = async (kv: KvStore) => {
+      const out: string[] = []
+      for await (const [k] of kv.range({
+        gte: new Uint8Array([Bucket.stateNode]),
+        lt: bucketEnd(Bucket.stateNode),
+      }))
+        out.push(toHex(k))
+      return out
+    }
+    expect(toHex(chain.stateRoot)).toBe(toHex(reference.stateRoot))
+    expect(await pages(store)).toEqual(await pages(reference.blocks.kv))
   })
 })

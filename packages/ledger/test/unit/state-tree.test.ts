@@ -320,9 +320,12 @@ describe('SparseMerkleTree: prepare / commit', () => {
           )
           expect(after).toEqual(before)
 
-          // Commit the second; the first is now stale.
-          await store.write(u2.writes)
+          // Commit the second with the deletion of what the first staged; the first is now stale.
+          await store.write([...u2.writes, ...tree.abandonedWrites(u2)])
           tree.commit(u2)
+          expect([...(await storedPages(store))].sort()).toEqual(
+            [...(await reachablePages(store, tree.root()))].sort(),
+          )
           applyToModel(model, c2)
           expect(toHex(tree.root())).toBe(toHex(u2.root))
           if (toHex(u2.root) !== root0) {
@@ -341,6 +344,52 @@ describe('SparseMerkleTree: prepare / commit', () => {
       ),
       { numRuns: 40 },
     )
+  })
+
+  it('stages new pages during prepare; a failed prepare and the losing proposals leave nothing behind', async () => {
+    const inner = await openMemoryStore()
+    let failAt = -1
+    let writes = 0
+    const store: KvStore = {
+      ...inner,
+      get: (k) => inner.get(k),
+      getMany: (k) => inner.getMany(k),
+      range: (o) => inner.range(o),
+      close: () => inner.close(),
+      write: async (w, o) => {
+        if (writes++ === failAt) throw new Error('disk full')
+        await inner.write(w, o)
+      },
+    }
+    const opts = { cacheDepth: 4, groupSize: 1 }
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, opts)
+    const keys = Array.from({ length: 2000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 1]))
+    await commitBatch(store, tree, normalize(keys.map((key) => ({ key, value: key.slice(0, 2) }))))
+    const pagesBefore = await storedPages(store)
+
+    const change = (n: number, v: number) =>
+      normalize(keys.slice(0, n).map((key) => ({ key, value: new Uint8Array([v]) })))
+    // The pages a prepare stages are in the database before anything commits them.
+    const a = await tree.prepare(change(600, 1))
+    expect(a.writes.some((w) => w.type === 'put' && w.key[0] === Bucket.stateNode)).toBe(false)
+    expect((await storedPages(store)).size).toBeGreaterThan(pagesBefore.size)
+    // A prepare that fails after staging some groups.
+    failAt = writes + 3
+    await expect(tree.prepare(change(900, 2))).rejects.toThrow('disk full')
+    failAt = -1
+    const b = await tree.prepare(change(300, 3))
+
+    await store.write([...b.writes, ...tree.abandonedWrites(b)])
+    tree.commit(b)
+    expect(tree.abandonedWrites(b)).toEqual([])
+    expect([...(await storedPages(store))].sort()).toEqual(
+      [...(await reachablePages(store, tree.root()))].sort(),
+    )
+    const model: Model = new Map()
+    applyToModel(model, normalize(keys.map((key) => ({ key, value: key.slice(0, 2) }))))
+    applyToModel(model, change(300, 3))
+    expect(toHex(tree.root())).toBe(toHex(referenceRoot(model.values())))
+    await store.close()
   })
 
   it('a prepared update can be committed again later only while its base is current', async () => {
