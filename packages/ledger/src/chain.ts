@@ -52,8 +52,11 @@ export class ChainError extends GovchainError<ChainErrorCode> {}
 
 export type ExecutedBlock = {
   readonly block: Block
-  /** The execution without its state changes: once in `stateUpdate`, they are not kept twice. */
-  readonly execution: Omit<BlockExecution, 'changes'>
+  /**
+   * The execution without its state changes (they are in `stateUpdate`) and its receipts as
+   * objects (`receiptBytes` are what is stored): a large block's are not kept twice until it commits.
+   */
+  readonly execution: Omit<BlockExecution, 'changes' | 'receipts'>
   readonly stateUpdate: PreparedStateUpdate
 }
 
@@ -296,7 +299,7 @@ export class Chain {
         mode: 'validate',
       })
       phase('execution')
-      const { changes, ...kept } = execution
+      const { changes, receipts: _receipts, ...kept } = execution
       executed = { execution: kept, stateUpdate: await this.#tree.prepare(changes) }
       phase('stateRoot')
     } catch (e) {
@@ -331,7 +334,7 @@ export class Chain {
       evidence,
       mode: 'build',
     })
-    const { changes, ...kept } = execution
+    const { changes, receipts: _receipts, ...kept } = execution
     const stateUpdate = await this.#tree.prepare(changes)
     const header = new BlockHeader({
       chainId: this.chainId,
@@ -408,7 +411,6 @@ export class Chain {
         {
           block,
           certificate,
-          receipts: executed.execution.receipts,
           receiptBytes: executed.execution.receiptBytes,
           validators: this.#validators.next,
           stateRoot: stateUpdate.root,

@@ -11,7 +11,7 @@ import { createCommitCertificateFromBytes, type CommitCertificate } from '../con
 import { decode, encode, readTuple, readUint } from '../encoding.js'
 import type { ChainParams } from '../params.js'
 import type { Receipt } from '../application.js'
-import { decodeReceipt, encodeReceipt } from '../receipt.js'
+import { decodeReceipt } from '../receipt.js'
 import type { KvWrite } from '../state/types.js'
 import { createValidatorSetFromBytes, type ValidatorSet } from '../validators.js'
 import { Bucket, bucketEnd, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
@@ -22,9 +22,8 @@ export type TxLocation = { readonly height: number; readonly index: number }
 export type BlockCommit = {
   readonly block: Block
   readonly certificate: CommitCertificate
-  readonly receipts: readonly Receipt[]
-  /** The receipts already encoded (`encodeReceipt`), when execution kept them: not encoded again. */
-  readonly receiptBytes?: readonly Uint8Array[]
+  /** The receipts, encoded (`encodeReceipt`) as execution hashed them into the result root. */
+  readonly receiptBytes: readonly Uint8Array[]
   readonly validators: ValidatorSet
   readonly stateRoot: Uint8Array
   readonly stateWrites: readonly KvWrite[]
@@ -146,7 +145,7 @@ export class BlockStore {
     staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
     for (let index = 0; index < block.txs.length; index++) {
       const tx = block.txs[index]!
-      const receipt = c.receiptBytes?.[index] ?? encodeReceipt(tx.hash(), c.receipts[index]!)
+      const receipt = c.receiptBytes[index]!
       if (staged.add({ type: 'put', key: receiptKey(height, index), value: receipt })) await staged.flush()
       final.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
     }
