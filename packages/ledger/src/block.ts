@@ -2,8 +2,18 @@
  * A block: header, transactions (each embedded as its own canonical bytes, so a node hashes and
  * verifies exactly what the sender signed) and equivocation evidence.
  */
+import { decodeFirst } from 'cborg'
 import { readEvidence, type DuplicateVoteEvidence } from './consensus/evidence.js'
-import { decode, encode, readArray, readEnvelope, readVarBytes, type Encodable } from './encoding.js'
+import {
+  decode,
+  DECODE_OPTIONS,
+  encode,
+  readArray,
+  readEnvelope,
+  readVarBytes,
+  type Encodable,
+} from './encoding.js'
+import { DecodeError, DecodeErrorCode } from './errors.js'
 import { readHeader, type BlockHeader } from './header.js'
 import { merkleRoot } from './merkle.js'
 import { DEFAULT_CHAIN_PARAMS, type ChainParams } from './params.js'
@@ -94,4 +104,49 @@ export function createBlockFromBytes(bytes: Uint8Array, params: ChainParams = DE
     readArray(evidence, 'block.evidence', params.maxBlockEvidence).map((e) => readEvidence(e)),
     bytes,
   )
+}
+
+/**
+ * The bytes of transaction `index` of a stored block (canonical, as committed), without decoding
+ * the others: the envelope's first three items are read (the header with cborg's `decodeFirst`),
+ * the transactions before `index` are byte strings skipped by their lengths. Undefined when the
+ * block has no such transaction; malformed bytes fail with a coded DecodeError.
+ */
+export function txBytesInBlock(bytes: Uint8Array, index: number): Uint8Array | undefined {
+  const fail = (why: string): never => {
+    throw new DecodeError(DecodeErrorCode.MALFORMED_CBOR, `stored block: ${why}`)
+  }
+  let at = 0
+  /** Reads a CBOR head of major type `major`: its argument (a length or count). */
+  const head = (major: number): number => {
+    const first = bytes[at]
+    if (first === undefined || first >> 5 !== major) fail(`expected major type ${major} at byte ${at}`)
+    const info = first! & 0x1f
+    at++
+    if (info < 24) return info
+    const size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : 0
+    if (size === 0 || at + size > bytes.length) fail(`unsupported head at byte ${at - 1}`)
+    let value = 0
+    for (let i = 0; i < size; i++) value = value * 256 + bytes[at++]!
+    return value
+  }
+  if (head(4) !== 5) fail('envelope is not a 5-item array')
+  const domainLength = head(3)
+  at += domainLength
+  head(0) // version
+  try {
+    const [, rest] = decodeFirst(bytes.subarray(at), DECODE_OPTIONS) // header
+    at = bytes.length - rest.length
+  } catch (e) {
+    fail(`header: ${(e as Error).message}`)
+  }
+  const count = head(4)
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) return undefined
+  for (let i = 0; i < index; i++) {
+    const skip = head(2) // read before `at` is added to: head() moves it
+    at += skip
+  }
+  const length = head(2)
+  if (at + length > bytes.length) fail('transaction runs past the end')
+  return bytes.slice(at, at + length)
 }

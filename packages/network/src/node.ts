@@ -515,11 +515,10 @@ export class GovchainNode implements ApiBackend {
     const chain = this.chain
     const loc = await chain.blocks.getTxLocation(hash)
     if (loc !== undefined) {
-      const [receipt, block] = await Promise.all([
+      const [receipt, tx] = await Promise.all([
         chain.blocks.getReceipt(loc.height, loc.index),
-        chain.blocks.getBlock(loc.height, chain.params),
+        chain.blocks.getTx(loc.height, loc.index, chain.params),
       ])
-      const tx = block?.txs[loc.index]
       return {
         hash: hex,
         status: 'committed',

@@ -5,7 +5,8 @@
  * the bulk that nothing can reach before that batch (new state pages, block bytes, receipts) is
  * written just before it, in synced segments (see `commit`).
  */
-import { createBlockFromBytes, type Block } from '../block.js'
+import { createBlockFromBytes, txBytesInBlock, type Block } from '../block.js'
+import { createTxFromBytes, type Transaction } from '../tx.js'
 import { equalBytes } from '../bytes.js'
 import { createCommitCertificateFromBytes, type CommitCertificate } from '../consensus/certificate.js'
 import { decode, encode, readTuple, readUint } from '../encoding.js'
@@ -71,6 +72,21 @@ export class BlockStore {
     if (bytes === undefined) return undefined
     try {
       return createBlockFromBytes(bytes, params)
+    } catch (e) {
+      throw new StorageError(
+        StorageErrorCode.CORRUPT,
+        `stored block ${height} does not decode: ${(e as Error).message}`,
+      )
+    }
+  }
+
+  /** Transaction `index` of block `height`, decoding only that transaction. */
+  async getTx(height: number, index: number, params: ChainParams): Promise<Transaction | undefined> {
+    const bytes = await this.getBlockBytes(height)
+    if (bytes === undefined) return undefined
+    try {
+      const tx = txBytesInBlock(bytes, index)
+      return tx === undefined ? undefined : createTxFromBytes(tx, params.maxTxBytes)
     } catch (e) {
       throw new StorageError(
         StorageErrorCode.CORRUPT,

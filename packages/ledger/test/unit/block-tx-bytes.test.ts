@@ -1,0 +1,62 @@
+/** Reading one transaction out of a stored block without decoding the others. */
+import { describe, expect, it } from 'vitest'
+import { Block, createBlockFromBytes, txBytesInBlock } from '../../src/block.js'
+import { toHex } from '../../src/bytes.js'
+import { DecodeErrorCode } from '../../src/errors.js'
+import { openMemoryStore } from '../../src/storage/kv.js'
+import { BlockStore } from '../../src/storage/block-store.js'
+import { DEFAULT_CHAIN_PARAMS } from '../../src/params.js'
+import { sampleHeader, sampleTx } from '../helpers/fixtures.js'
+
+/** Payload sizes around CBOR's length-encoding steps (23/24, 255/256, 65,535/65,536 bytes of tx). */
+const SIZES = [0, 1, 20, 100, 140, 160, 300, 1_000, 40_000, 63_000]
+
+function blockOf(sizes: readonly number[]): Block {
+  const txs = sizes.map((n, i) => sampleTx(i, 'x'.repeat(n)))
+  return new Block(sampleHeader(txs), txs, [])
+}
+
+describe('txBytesInBlock', () => {
+  it.each([
+    { name: 'no transactions', sizes: [] },
+    { name: 'one', sizes: [5] },
+    { name: 'lengths across every head size', sizes: SIZES },
+    { name: '300 small ones', sizes: Array.from({ length: 300 }, (_, i) => i % 50) },
+  ])('returns exactly each transaction’s bytes: $name', ({ sizes }) => {
+    const block = blockOf(sizes)
+    const bytes = block.serialize()
+    expect(createBlockFromBytes(bytes).txs.length).toBe(sizes.length)
+    block.txs.forEach((tx, i) => expect(toHex(txBytesInBlock(bytes, i)!)).toBe(toHex(tx.serialize())))
+    for (const bad of [sizes.length, sizes.length + 7, -1, 0.5])
+      expect(txBytesInBlock(bytes, bad)).toBeUndefined()
+  })
+
+  it.each([
+    { name: 'empty', cut: (b: Uint8Array) => b.subarray(0, 0) },
+    { name: 'cut inside the header', cut: (b: Uint8Array) => b.subarray(0, 60) },
+    { name: 'cut inside a transaction', cut: (b: Uint8Array) => b.subarray(0, b.length - 400) },
+    { name: 'not an array', cut: (b: Uint8Array) => Uint8Array.of(0xa5, ...b.subarray(1)) },
+  ])('fails with a coded error on malformed bytes: $name', ({ cut }) => {
+    const bytes = cut(blockOf(SIZES).serialize())
+    let error: unknown
+    try {
+      txBytesInBlock(bytes, SIZES.length - 1)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toMatchObject({ code: DecodeErrorCode.MALFORMED_CBOR })
+  })
+
+  it('BlockStore.getTx decodes the stored transaction', async () => {
+    const store = await openMemoryStore()
+    const block = blockOf([10, 200, 3000])
+    await store.write([
+      { type: 'put', key: Uint8Array.of(0x01, 0, 0, 0, 0, 0, 0, 0, 2), value: block.serialize() },
+    ])
+    const blocks = new BlockStore(store)
+    const tx = await blocks.getTx(2, 1, DEFAULT_CHAIN_PARAMS)
+    expect(tx!.hashHex()).toBe(block.txs[1]!.hashHex())
+    expect(await blocks.getTx(2, 3, DEFAULT_CHAIN_PARAMS)).toBeUndefined()
+    expect(await blocks.getTx(3, 0, DEFAULT_CHAIN_PARAMS)).toBeUndefined()
+  })
+})
