@@ -4,7 +4,7 @@
  * The cache is keyed by tx hash, which covers the signature (tx.ts).
  */
 import { verifyAsync } from './crypto/index.js'
-import { TxError, TxErrorCode, type Transaction } from './tx.js'
+import { Transaction, TxError, TxErrorCode } from './tx.js'
 
 export type SignedItem = {
   readonly publicKey: Uint8Array
@@ -69,10 +69,11 @@ export async function verifyTxSignatures(
     if (cache === undefined || !cache.has(tx)) pending.push(i)
   })
   if (pending.length === 0) return
+  const messages = Transaction.signingBytesOfAll(pending.map((i) => txs[i]!))
   const verdicts = await verifier.verifyBatch(
-    pending.map((i) => ({
+    pending.map((i, k) => ({
       publicKey: txs[i]!.sender,
-      message: txs[i]!.signingBytes(),
+      message: messages[k]!,
       signature: txs[i]!.signature,
     })),
   )

@@ -89,6 +89,29 @@ export class Transaction implements TxFields {
     return signingBytesFromWire(this.#bytes) ?? (this.#signingBytes ??= txSigningBytes(this))
   }
 
+  /**
+   * The signed bytes of many transactions (a block's signature batch), cut from their wire bytes
+   * into one buffer: views into it, one allocation instead of one per transaction.
+   */
+  static signingBytesOfAll(txs: readonly Transaction[]): Uint8Array[] {
+    let total = 0
+    for (const tx of txs) {
+      const n = wireSigningLength(tx.#bytes)
+      total += n ?? tx.signingBytes().length
+    }
+    const slab = new Uint8Array(total)
+    let at = 0
+    return txs.map((tx) => {
+      const wire = tx.#bytes
+      const n = wireSigningLength(wire)
+      if (n === undefined) return tx.signingBytes()
+      slab[at] = 0x88
+      slab.set(wire!.subarray(1, n), at + 1)
+      at += n
+      return slab.subarray(at - n, at)
+    })
+  }
+
   serialize(): Uint8Array {
     return (this.#bytes ??= encode([TX_DOMAIN, TX_VERSION, ...txFieldArray(this), this.signature]))
   }
@@ -131,13 +154,20 @@ function txFieldArray(f: TxFields) {
  * when the bytes do not have that shape (then the fields are encoded).
  */
 function signingBytesFromWire(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  const n = wireSigningLength(bytes)
+  if (n === undefined) return undefined
+  const out = new Uint8Array(n)
+  out[0] = 0x88
+  out.set(bytes!.subarray(1, n), 1)
+  return out
+}
+
+/** Length of the signed bytes cut from wire bytes of that shape (else undefined). */
+function wireSigningLength(bytes: Uint8Array | undefined): number | undefined {
   if (bytes === undefined || bytes.length < 67 || bytes[0] !== 0x89) return undefined
   const sig = bytes.length - 66
   if (bytes[sig] !== 0x58 || bytes[sig + 1] !== SIGNATURE_LENGTH) return undefined
-  const out = new Uint8Array(sig)
-  out[0] = 0x88
-  out.set(bytes.subarray(1, sig), 1)
-  return out
+  return sig
 }
 
 export function txSigningBytes(fields: TxFields): Uint8Array {

@@ -30,10 +30,13 @@ export type BlockCommit = {
   readonly stateWrites: readonly KvWrite[]
 }
 
-function receiptKey(height: number, index: number): Uint8Array {
+function receiptKey(height: number, index: number, prefix = heightKey(Bucket.receipts, height)): Uint8Array {
   const key = new Uint8Array(13)
-  key.set(heightKey(Bucket.receipts, height))
-  new DataView(key.buffer).setUint32(9, index)
+  key.set(prefix)
+  key[9] = index >>> 24
+  key[10] = (index >>> 16) & 0xff
+  key[11] = (index >>> 8) & 0xff
+  key[12] = index & 0xff
   return key
 }
 
@@ -159,10 +162,12 @@ export class BlockStore {
       } else final.push(w)
     }
     staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
+    const receiptPrefix = heightKey(Bucket.receipts, height)
     for (let index = 0; index < block.txs.length; index++) {
       const tx = block.txs[index]!
       const receipt = c.receiptBytes[index]!
-      if (staged.add({ type: 'put', key: receiptKey(height, index), value: receipt })) await staged.flush()
+      if (staged.add({ type: 'put', key: receiptKey(height, index, receiptPrefix), value: receipt }))
+        await staged.flush()
       final.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
     }
     await staged.flush()

@@ -89,6 +89,10 @@ describe('block commit', () => {
     expect(toHex(reopened.stateRoot)).toBe(toHex(reference.stateRoot))
     expect(toHex(reopened.stateRoot)).toBe(toHex(block.header.stateRoot))
     expect(await reopened.blocks.getTxLocation(block.txs[1499]!.hash())).toEqual({ height: 1, index: 1499 })
+    expect((await reopened.blocks.getReceipt(1, 1499))!.events).toEqual([
+      { type: 'put', attributes: { key: 'big-1499' } },
+    ])
+    expect(await reopened.blocks.getReceipt(1, 1500)).toBeUndefined()
     expect((await reopened.proveState([appStateKey(testDataKey('big-3'))])).entries[0]!.value).toEqual(
       new TextEncoder().encode('x'.repeat(4000)),
     )

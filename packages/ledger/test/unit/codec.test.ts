@@ -27,6 +27,7 @@ import {
   VoteType,
   keyPairFromSeed,
 } from '../../src/index.js'
+import { sampleTx } from '../helpers/fixtures.js'
 
 const code = (c: string) => expect.objectContaining({ code: c })
 
@@ -405,5 +406,28 @@ describe('shape errors name the field', () => {
     ],
   ] as const)('%s', (_name, fn, expected) => {
     expect(fn).toThrow(code(expected))
+  })
+})
+
+describe('signed bytes of a batch', () => {
+  it('Transaction.signingBytesOfAll gives each transaction’s signingBytes(), decoded or built', () => {
+    const built = [0, 1, 30, 300, 3000].map((n, i) => sampleTx(i, 'p'.repeat(n)))
+    const decoded = built.map((t) => createTxFromBytes(t.serialize()))
+    const fresh = new Transaction(
+      {
+        chainId: 'c',
+        sender: built[0]!.sender,
+        nonce: 9,
+        type: 't',
+        payload: new Uint8Array(5),
+        expiryHeight: 3,
+      },
+      new Uint8Array(64),
+    )
+    const txs = [...decoded, fresh, ...built]
+    const all = Transaction.signingBytesOfAll(txs)
+    expect(all.map(toHex)).toEqual(txs.map((t) => toHex(t.signingBytes())))
+    expect(all.map(toHex)).toEqual(txs.map((t) => toHex(txSigningBytes(t))))
+    expect(Transaction.signingBytesOfAll([])).toEqual([])
   })
 })
