@@ -13,7 +13,7 @@ import {
 } from '@govchain/ledger'
 import { AppError, AppErrorCode } from '../errors.js'
 import { accountRoleFits, TX_PERMISSIONS, type AccountRole } from '../permissions.js'
-import { getAccount, getMember, putHistoryEntry, putRecord } from '../store.js'
+import { getAccount, getMember, putHistoryEntry, putRecord, type Read } from '../store.js'
 import type { TxPayloads } from '../payloads/index.js'
 import type { TxType } from '../tx-types.js'
 import type { AccountRecord, AppRecord, HistoryEntry, MemberRecord } from '../types.js'
@@ -47,17 +47,40 @@ const MAX_HISTORY = 0xffff_ffff
 
 /**
  * Layer 1 of the permissions (permissions.ts): the sender is an active account of an active
- * member whose roles allow this transaction type.
+ * member whose roles allow this transaction type. Completes without waiting when the state has
+ * the account and member at hand (see store.ts `Read`).
  */
-export async function authorize(state: StateReader, sender: Uint8Array, type: TxType): Promise<Actor> {
-  const account = await getAccount(state, sender)
+export function authorize(state: StateReader, sender: Uint8Array, type: TxType): Read<Actor> {
+  const account = getAccount(state, sender)
+  return account instanceof Promise
+    ? account.then((a) => authorizeAccount(state, sender, type, a))
+    : authorizeAccount(state, sender, type, account)
+}
+
+function authorizeAccount(
+  state: StateReader,
+  sender: Uint8Array,
+  type: TxType,
+  account: AccountRecord | undefined,
+): Read<Actor> {
   if (account === undefined) {
     throw new AppError(AppErrorCode.UNKNOWN_ACCOUNT, `sender ${toHex(sender)} is not a registered account`)
   }
   if (account.status !== 'active') {
     throw new AppError(AppErrorCode.ACCOUNT_INACTIVE, `account ${account.name} is ${account.status}`)
   }
-  const member = await getMember(state, account.member)
+  const member = getMember(state, account.member)
+  return member instanceof Promise
+    ? member.then((m) => actorOf(sender, type, account, m))
+    : actorOf(sender, type, account, member)
+}
+
+function actorOf(
+  sender: Uint8Array,
+  type: TxType,
+  account: AccountRecord,
+  member: MemberRecord | undefined,
+): Actor {
   if (member === undefined || member.status !== 'active') {
     throw new AppError(
       AppErrorCode.ACCOUNT_INACTIVE,
@@ -65,18 +88,15 @@ export async function authorize(state: StateReader, sender: Uint8Array, type: Tx
     )
   }
   const permission = TX_PERMISSIONS[type]
-  if (!permission.memberRoles.some((r) => member.roles.includes(r))) {
+  if (!someIn(permission.memberRoles, member.roles)) {
     throw new AppError(
       AppErrorCode.FORBIDDEN,
       `${type} needs an organisation with role ${permission.memberRoles.join(' or ')}`,
       { type, member: member.id },
     )
   }
-  const roles = account.roles.filter((r) => accountRoleFits(r, member.roles))
-  if (
-    permission.accountRoles !== 'self-or-admin' &&
-    !permission.accountRoles.some((r) => roles.includes(r))
-  ) {
+  const roles = effectiveRoles(account, member)
+  if (permission.accountRoles !== 'self-or-admin' && !someIn(permission.accountRoles, roles)) {
     throw new AppError(
       AppErrorCode.FORBIDDEN,
       `${type} needs an account with role ${permission.accountRoles.join(' or ')}`,
@@ -84,6 +104,26 @@ export async function authorize(state: StateReader, sender: Uint8Array, type: Tx
     )
   }
   return { publicKey: sender, account, member, roles }
+}
+
+function someIn<T>(wanted: readonly T[], held: readonly T[]): boolean {
+  for (const r of wanted) if (held.includes(r)) return true
+  return false
+}
+
+/**
+ * The account's roles that fit its member's, by the identity of both records: decoded state
+ * values are shared and never mutated (store.ts), so a block's transactions by one sender
+ * compute them once.
+ */
+const rolesOf = new WeakMap<AccountRecord, { member: MemberRecord; roles: readonly AccountRole[] }>()
+
+function effectiveRoles(account: AccountRecord, member: MemberRecord): readonly AccountRole[] {
+  const known = rolesOf.get(account)
+  if (known !== undefined && known.member === member) return known.roles
+  const roles = account.roles.filter((r) => accountRoleFits(r, member.roles))
+  rolesOf.set(account, { member, roles })
+  return roles
 }
 
 export function forbidden(message: string, details: Record<string, unknown> = {}): AppError {

@@ -5,13 +5,16 @@
  */
 import { byteString as keyId, compareBytes } from '../bytes.js'
 import type { StateWriter } from '../application.js'
-import type { StateChange, StateReader } from './types.js'
+import { readNow, type StateChange, type StateRead, type StateReader } from './types.js'
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
   readonly #writes = new Map<string, StateChange>()
-  /** Reads from the base (settled promises, handed out again as they are), when cached. */
-  readonly #reads: Map<string, Promise<Uint8Array | undefined>> | undefined
+  /**
+   * Reads from the base, when cached: the value (null: absent) once known, the promise while a
+   * read is in flight (handed out again as it is).
+   */
+  readonly #reads: Map<string, Uint8Array | null | Promise<Uint8Array | undefined>> | undefined
   /** Since `begin()`: each written key and the entry it replaced (undefined: none), in order. */
   #journal: (string | StateChange | undefined)[] | undefined = undefined
 
@@ -26,22 +29,41 @@ export class StateOverlay implements StateWriter {
   }
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#get(keyId(key), key)
+    try {
+      const read = this.#getNow(keyId(key), key)
+      return read instanceof Promise ? read : Promise.resolve(read)
+    } catch (e) {
+      return Promise.reject(e as Error)
+    }
   }
 
-  #get(id: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+  getNow(key: Uint8Array): StateRead {
+    return this.#getNow(keyId(key), key)
+  }
+
+  #getNow(id: string, key: Uint8Array): StateRead {
     const w = this.#writes.get(id)
-    if (w !== undefined) return Promise.resolve(w.value ?? undefined)
+    if (w !== undefined) return w.value ?? undefined
     const base = this.#base
-    if (base instanceof StateOverlay) return base.#get(id, key)
+    if (base instanceof StateOverlay) return base.#getNow(id, key)
     const reads = this.#reads
-    if (reads === undefined) return base.get(key)
-    let read = reads.get(id)
-    if (read === undefined) {
-      read = base.get(key)
+    if (reads === undefined) return readNow(base, key)
+    const known = reads.get(id)
+    if (known !== undefined) return known ?? undefined
+    const read = readNow(base, key)
+    if (read instanceof Promise) {
       reads.set(id, read)
-      // A failed read is not remembered (the next caller tries again).
-      read.catch(() => reads.delete(id))
+      read.then(
+        (value) => {
+          if (reads.get(id) === read) reads.set(id, value ?? null)
+        },
+        // A failed read is not remembered (the next caller tries again).
+        () => {
+          if (reads.get(id) === read) reads.delete(id)
+        },
+      )
+    } else {
+      reads.set(id, read ?? null)
     }
     return read
   }
@@ -126,6 +148,10 @@ class PrefixedWriter implements StateWriter {
     return this.inner.get(prefixed(this.prefix, key))
   }
 
+  getNow(key: Uint8Array): StateRead {
+    return readNow(this.inner, prefixed(this.prefix, key))
+  }
+
   set(key: Uint8Array, value: Uint8Array): void {
     this.inner.set(prefixed(this.prefix, key), value)
   }
@@ -143,6 +169,10 @@ class PrefixedReader implements StateReader {
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.inner.get(prefixed(this.prefix, key))
+  }
+
+  getNow(key: Uint8Array): StateRead {
+    return readNow(this.inner, prefixed(this.prefix, key))
   }
 }
 

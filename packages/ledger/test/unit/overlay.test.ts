@@ -58,3 +58,63 @@ describe('state overlay transaction units', () => {
     expect(o.size).toBe(0)
   })
 })
+
+describe('state overlay reads without waiting', () => {
+  const syncBase: StateReader = { ...base, getNow: (key) => (key[0] === 9 ? Uint8Array.of(90) : undefined) }
+  const step = fc.oneof(
+    op.map((o) => ({ kind: 'write' as const, ...o })),
+    fc.constantFrom('begin' as const, 'keep' as const, 'rollback' as const).map((kind) => ({ kind })),
+    fc.integer({ min: 0, max: 9 }).map((key) => ({ kind: 'read' as const, key })),
+  )
+  const show = (v: Uint8Array | undefined) => (v === undefined ? null : toHex(v))
+
+  it('getNow and get agree with an overlay over a promise-only base, cached or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.boolean(), async (steps, cacheReads) => {
+        const reference = new StateOverlay(base, { cacheReads })
+        const overAsync = new StateOverlay(base, { cacheReads })
+        const overSync = new StateOverlay(syncBase, { cacheReads })
+        const all = [reference, overAsync, overSync]
+        for (const s of steps) {
+          if (s.kind === 'write') for (const o of all) apply(o, [s])
+          else if (s.kind === 'begin') for (const o of all) o.begin()
+          else if (s.kind === 'keep') for (const o of all) o.keep()
+          else if (s.kind === 'rollback') for (const o of all) o.rollback()
+          else if (s.kind === 'read') {
+            const expected = show(await reference.get(k(s.key)))
+            const read = overAsync.getNow(k(s.key))
+            expect(show(read instanceof Promise ? await read : read)).toBe(expected)
+            const now = overSync.getNow(k(s.key))
+            expect(now instanceof Promise).toBe(false)
+            expect(show(now as Uint8Array | undefined)).toBe(expected)
+            expect(show(await overSync.get(k(s.key)))).toBe(expected)
+          }
+        }
+        expect(dump(overSync)).toEqual(dump(reference))
+      }),
+    )
+  })
+
+  it('a cached read is at hand once settled, the same array each time', async () => {
+    const o = new StateOverlay(base, { cacheReads: true })
+    const first = o.getNow(k(9))
+    expect(first).toBeInstanceOf(Promise)
+    const value = await first
+    expect(o.getNow(k(9))).toBe(value)
+    expect(await o.get(k(9))).toBe(value)
+    expect(o.getNow(k(3))).toBeInstanceOf(Promise)
+    await Promise.resolve()
+    expect(o.getNow(k(3))).toBeUndefined()
+  })
+
+  it('a failed read is not remembered', async () => {
+    let fail = true
+    const flaky: StateReader = {
+      get: () => (fail ? Promise.reject(new Error('io')) : Promise.resolve(Uint8Array.of(1))),
+    }
+    const o = new StateOverlay(flaky, { cacheReads: true })
+    await expect(o.get(k(1))).rejects.toThrow('io')
+    fail = false
+    expect(await o.get(k(1))).toEqual(Uint8Array.of(1))
+  })
+})
