@@ -24,6 +24,17 @@ let data: Uint8Array = EMPTY
 let pos = 0
 /** Short keys and texts are built from here (a view of the input would move it off V8's heap). */
 const chars = new Uint16Array(64)
+/** `chars.subarray(0, n)` for every n, made once (a view per text was a good part of decoding's garbage). */
+const charViews = Array.from({ length: 65 }, (_, n) => chars.subarray(0, n))
+
+/**
+ * Recently decoded short texts by a hash of their bytes: map keys, statuses, kinds, member ids
+ * recur in every record and transaction, and a hit (checked character by character) allocates
+ * nothing. Any text equal to the bytes is the same value, so a hit changes no result.
+ */
+const INTERN_MAX = 32
+const INTERN_SLOTS = 4096
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill('')
 
 /** The argument of a head with additional info `info`, if in shortest form; -1 otherwise. */
 function argument(info: number): number {
@@ -61,23 +72,42 @@ function argument(info: number): number {
 
 /** ASCII text of `n` bytes at pos, or GIVE_UP. */
 function ascii(n: number): string | typeof GIVE_UP {
-  const end = pos + n
+  const start = pos
+  const end = start + n
   if (end > data.length) return GIVE_UP
-  for (let i = pos; i < end; i++) if (data[i]! > 0x7f) return GIVE_UP
-  let s: string
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) chars[i] = data[pos + i]!
-    s = String.fromCharCode.apply(null, chars.subarray(0, n) as unknown as number[])
-  } else {
-    s = latin1(end)
+  let hash = n
+  for (let i = start; i < end; i++) {
+    const c = data[i]!
+    if (c > 0x7f) return GIVE_UP
+    hash = Math.imul(hash ^ c, 0x01000193)
   }
   pos = end
+  if (n > INTERN_MAX) return n <= 64 ? fromChars(start, n) : latin1(start, end)
+  const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1)
+  const known = interned[slot]!
+  if (known.length === n) {
+    let same = true
+    for (let i = 0; i < n; i++) {
+      if (known.charCodeAt(i) !== data[start + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return known
+  }
+  const s = fromChars(start, n)
+  interned[slot] = s
   return s
 }
 
-function latin1(end: number): string {
+function fromChars(start: number, n: number): string {
+  for (let i = 0; i < n; i++) chars[i] = data[start + i]!
+  return String.fromCharCode.apply(null, charViews[n] as unknown as number[])
+}
+
+function latin1(start: number, end: number): string {
   let s = ''
-  for (let i = pos; i < end; i += 4096)
+  for (let i = start; i < end; i += 4096)
     s += String.fromCharCode.apply(null, data.subarray(i, Math.min(end, i + 4096)) as unknown as number[])
   return s
 }
@@ -117,11 +147,12 @@ function item(depth: number): unknown {
       return ascii(n)
     case 4: {
       if (n > data.length - pos) return GIVE_UP // every item takes at least one byte
-      const out: unknown[] = []
+      // Made at its final length (growing by push reallocates); every slot is filled below.
+      const out = new Array<unknown>(n)
       for (let i = 0; i < n; i++) {
         const v = item(depth + 1)
         if (v === GIVE_UP) return GIVE_UP
-        out.push(v)
+        out[i] = v
       }
       return out
     }
