@@ -3,9 +3,46 @@
  * committed state whose writes of one transaction can be undone (`begin` / `keep` / `rollback`:
  * kept on success, undone on failure), child overlays, and the application's namespaced view.
  */
-import { byteString as keyId, compareBytes } from '../bytes.js'
+import { byteString, compareBytes } from '../bytes.js'
 import type { StateWriter } from '../application.js'
 import { readNow, type StateChange, type StateRead, type StateReader } from './types.js'
+
+const NO_PREFIX = new Uint8Array(0)
+
+/**
+ * Map ids of keys (one char per byte of `prefix ‖ key`), reused when a key was seen recently: a
+ * block reads the same accounts, members, nonces and config again and again, and a hit (checked
+ * byte by byte) allocates nothing. Any equal string is the same id, so reuse changes no result.
+ */
+const ID_MAX = 128
+const ID_SLOTS = 8192
+const ids: string[] = new Array<string>(ID_SLOTS).fill('')
+const idCodes = new Uint16Array(ID_MAX)
+const idViews = Array.from({ length: ID_MAX + 1 }, (_, n) => idCodes.subarray(0, n))
+
+function keyId(prefix: Uint8Array, key: Uint8Array): string {
+  const p = prefix.length
+  const n = p + key.length
+  if (n > ID_MAX) return byteString(p === 0 ? key : prefixed(prefix, key))
+  let hash = n
+  for (let i = 0; i < p; i++) hash = Math.imul(hash ^ prefix[i]!, 0x01000193)
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key[i]!, 0x01000193)
+  const slot = (hash ^ (hash >>> 15)) & (ID_SLOTS - 1)
+  const known = ids[slot]!
+  if (known.length === n && sameId(known, prefix, key)) return known
+  for (let i = 0; i < p; i++) idCodes[i] = prefix[i]!
+  for (let i = 0; i < key.length; i++) idCodes[p + i] = key[i]!
+  const id = String.fromCharCode.apply(null, idViews[n] as unknown as number[])
+  ids[slot] = id
+  return id
+}
+
+function sameId(id: string, prefix: Uint8Array, key: Uint8Array): boolean {
+  const p = prefix.length
+  for (let i = 0; i < p; i++) if (id.charCodeAt(i) !== prefix[i]) return false
+  for (let i = 0; i < key.length; i++) if (id.charCodeAt(p + i) !== key[i]) return false
+  return true
+}
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
@@ -29,28 +66,38 @@ export class StateOverlay implements StateWriter {
   }
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.getPrefixed(NO_PREFIX, key)
+  }
+
+  getNow(key: Uint8Array): StateRead {
+    return this.#getNow(keyId(NO_PREFIX, key), NO_PREFIX, key)
+  }
+
+  /** `get(prefix ‖ key)`; the joined key is built only if the base has to be read. */
+  getPrefixed(prefix: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
     try {
-      const read = this.#getNow(keyId(key), key)
+      const read = this.#getNow(keyId(prefix, key), prefix, key)
       return read instanceof Promise ? read : Promise.resolve(read)
     } catch (e) {
       return Promise.reject(e as Error)
     }
   }
 
-  getNow(key: Uint8Array): StateRead {
-    return this.#getNow(keyId(key), key)
+  /** `getNow(prefix ‖ key)`; the joined key is built only if the base has to be read. */
+  getNowPrefixed(prefix: Uint8Array, key: Uint8Array): StateRead {
+    return this.#getNow(keyId(prefix, key), prefix, key)
   }
 
-  #getNow(id: string, key: Uint8Array): StateRead {
+  #getNow(id: string, prefix: Uint8Array, key: Uint8Array): StateRead {
     const w = this.#writes.get(id)
     if (w !== undefined) return w.value ?? undefined
     const base = this.#base
-    if (base instanceof StateOverlay) return base.#getNow(id, key)
+    if (base instanceof StateOverlay) return base.#getNow(id, prefix, key)
     const reads = this.#reads
-    if (reads === undefined) return readNow(base, key)
+    if (reads === undefined) return readNow(base, prefix.length === 0 ? key : prefixed(prefix, key))
     const known = reads.get(id)
     if (known !== undefined) return known ?? undefined
-    const read = readNow(base, key)
+    const read = readNow(base, prefix.length === 0 ? key : prefixed(prefix, key))
     if (read instanceof Promise) {
       reads.set(id, read)
       read.then(
@@ -69,11 +116,11 @@ export class StateOverlay implements StateWriter {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#write(keyId(key), { key, value })
+    this.#write(keyId(NO_PREFIX, key), { key, value })
   }
 
   delete(key: Uint8Array): void {
-    this.#write(keyId(key), { key, value: null })
+    this.#write(keyId(NO_PREFIX, key), { key, value: null })
   }
 
   #write(id: string, change: StateChange): void {
@@ -145,11 +192,15 @@ class PrefixedWriter implements StateWriter {
   ) {}
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.inner.get(prefixed(this.prefix, key))
+    const inner = this.inner
+    if (inner instanceof StateOverlay) return inner.getPrefixed(this.prefix, key)
+    return inner.get(prefixed(this.prefix, key))
   }
 
   getNow(key: Uint8Array): StateRead {
-    return readNow(this.inner, prefixed(this.prefix, key))
+    const inner = this.inner
+    if (inner instanceof StateOverlay) return inner.getNowPrefixed(this.prefix, key)
+    return readNow(inner, prefixed(this.prefix, key))
   }
 
   set(key: Uint8Array, value: Uint8Array): void {

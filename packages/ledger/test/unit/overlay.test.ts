@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { StateOverlay } from '../../src/state/overlay.js'
-import { toHex } from '../../src/index.js'
+import { prefixedWriter, StateOverlay } from '../../src/state/overlay.js'
+import { readNow, toHex } from '../../src/index.js'
 import type { StateReader } from '../../src/state/types.js'
 
 const base: StateReader = { get: (key) => Promise.resolve(key[0] === 9 ? Uint8Array.of(90) : undefined) }
@@ -88,6 +88,10 @@ describe('state overlay reads without waiting', () => {
             expect(now instanceof Promise).toBe(false)
             expect(show(now as Uint8Array | undefined)).toBe(expected)
             expect(show(await overSync.get(k(s.key)))).toBe(expected)
+            // The same key through namespaced views (prefix ‖ key, split either way).
+            const whole = readNow(prefixedWriter(overSync, k(s.key)), new Uint8Array(0))
+            expect(show(whole as Uint8Array | undefined)).toBe(expected)
+            expect(show(await prefixedWriter(overAsync, new Uint8Array(0)).get(k(s.key)))).toBe(expected)
           }
         }
         expect(dump(overSync)).toEqual(dump(reference))
@@ -105,6 +109,25 @@ describe('state overlay reads without waiting', () => {
     expect(o.getNow(k(3))).toBeInstanceOf(Promise)
     await Promise.resolve()
     expect(o.getNow(k(3))).toBeUndefined()
+  })
+
+  it('tells many keys apart (ids of recent keys are reused only when every byte matches)', async () => {
+    const o = new StateOverlay(base, { cacheReads: true })
+    const reference = new Map<string, string>()
+    const keys = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 140 }), { numRuns: 20_000, seed: 3 })
+    keys.forEach((key, i) => {
+      if (key[0] === 9) return
+      const value = Uint8Array.of(i & 0xff, i >> 8)
+      prefixedWriter(o, key.subarray(0, 1)).set(key.subarray(1), value)
+      reference.set(toHex(key), toHex(value))
+    })
+    for (const key of keys) {
+      if (key[0] === 9) continue
+      expect(show(o.getNow(key) as Uint8Array | undefined)).toBe(reference.get(toHex(key)))
+      const view = prefixedWriter(o, key.subarray(0, key.length >> 1))
+      expect(show(await view.get(key.subarray(key.length >> 1)))).toBe(reference.get(toHex(key)))
+    }
+    expect(o.size).toBe(reference.size)
   })
 
   it('a failed read is not remembered', async () => {
