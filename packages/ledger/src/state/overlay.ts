@@ -3,7 +3,7 @@
  * committed state whose writes of one transaction can be undone (`begin` / `keep` / `rollback`:
  * kept on success, undone on failure), child overlays, and the application's namespaced view.
  */
-import { byteString, compareBytes } from '../bytes.js'
+import { byteString } from '../bytes.js'
 import type { StateWriter } from '../application.js'
 import { readNow, type StateChange, type StateRead, type StateReader } from './types.js'
 
@@ -171,7 +171,12 @@ export class StateOverlay implements StateWriter {
 
   /** All writes, sorted by key (what the state tree takes as one batch). */
   changes(): StateChange[] {
-    return [...this.#writes.values()].sort((a, b) => compareBytes(a.key, b.key))
+    // By id: one char per byte, so the default (UTF-16 code unit) order of the ids is the
+    // bytewise order of the keys, shorter first on a common prefix — compareBytes, done natively.
+    const ids = [...this.#writes.keys()].sort()
+    const out = new Array<StateChange>(ids.length)
+    for (let i = 0; i < ids.length; i++) out[i] = this.#writes.get(ids[i]!)!
+    return out
   }
 }
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { prefixedWriter, StateOverlay } from '../../src/state/overlay.js'
-import { readNow, toHex } from '../../src/index.js'
+import { compareBytes, readNow, toHex } from '../../src/index.js'
 import type { StateReader } from '../../src/state/types.js'
 
 const base: StateReader = { get: (key) => Promise.resolve(key[0] === 9 ? Uint8Array.of(90) : undefined) }
@@ -128,6 +128,10 @@ describe('state overlay reads without waiting', () => {
       expect(show(await view.get(key.subarray(key.length >> 1)))).toBe(reference.get(toHex(key)))
     }
     expect(o.size).toBe(reference.size)
+    // changes() sorts by id; the order is compareBytes' on the keys.
+    const changed = o.changes().map((c) => c.key)
+    const sorted = changed.slice().sort(compareBytes)
+    expect(changed.map(toHex)).toEqual(sorted.map(toHex))
   })
 
   it('a failed read is not remembered', async () => {
