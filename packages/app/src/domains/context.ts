@@ -166,17 +166,25 @@ export function requireAcceptableKey(publicKey: Uint8Array, what: string): void 
 type Details = HistoryEntry['details']
 type WithoutBookkeeping<R> = Omit<R, 'historyLength' | 'createdHeight' | 'updatedHeight'>
 
-function addHistory(ctx: ChangeContext, record: AppRecord, from: string | null, details: Details): void {
-  if (record.historyLength >= MAX_HISTORY) {
+/** Writes history entry `seq` of `record` (its state after the change). */
+function addHistory(
+  ctx: ChangeContext,
+  record: AppRecord,
+  seq: number,
+  from: string | null,
+  details: Details,
+): void {
+  if (seq >= MAX_HISTORY) {
     throw new AppError(AppErrorCode.LIMIT_REACHED, `record ${record.id} has the maximum history length`)
   }
+  const actor = ctx.actor
   putHistoryEntry(ctx.state, record.id, {
-    seq: record.historyLength,
+    seq,
     height: ctx.height,
     timeMs: ctx.timeMs,
     action: ctx.action,
-    actor: ctx.actor?.publicKey ?? null,
-    org: ctx.actor?.member.id ?? null,
+    actor: actor?.publicKey ?? null,
+    org: actor?.member.id ?? null,
     txHash: ctx.txHash,
     from,
     to: record.status,
@@ -191,7 +199,8 @@ function emit(ctx: ChangeContext, record: AppRecord, details: Details): void {
     owner: record.owner,
     status: record.status,
   }
-  for (const [k, v] of Object.entries(details)) {
+  for (const k of Object.keys(details)) {
+    const v = details[k]
     if (typeof v === 'string' || typeof v === 'number') attributes[k] = String(v)
     else if (v instanceof Uint8Array) attributes[k] = toHex(v)
   }
@@ -204,9 +213,9 @@ export function createRecord<R extends AppRecord>(
   fields: WithoutBookkeeping<R>,
   details: Details = {},
 ): R {
-  const record = { ...fields, createdHeight: ctx.height, updatedHeight: ctx.height, historyLength: 0 } as R
-  addHistory(ctx, record, null, details)
-  const stored = { ...record, historyLength: 1 } as R
+  // Built once, with its first history entry (0) counted.
+  const stored = { ...fields, createdHeight: ctx.height, updatedHeight: ctx.height, historyLength: 1 } as R
+  addHistory(ctx, stored, 0, null, details)
   putRecord(ctx.state, stored)
   emit(ctx, stored, details)
   return stored
@@ -219,9 +228,13 @@ export function updateRecord<R extends AppRecord>(
   changes: Partial<WithoutBookkeeping<R>>,
   details: Details = {},
 ): R {
-  const next = { ...record, ...changes, updatedHeight: ctx.height } as R
-  addHistory(ctx, next, record.status, details)
-  const stored = { ...next, historyLength: record.historyLength + 1 } as R
+  const stored = {
+    ...record,
+    ...changes,
+    updatedHeight: ctx.height,
+    historyLength: record.historyLength + 1,
+  } as R
+  addHistory(ctx, stored, record.historyLength, record.status, details)
   putRecord(ctx.state, stored)
   emit(ctx, stored, details)
   return stored
