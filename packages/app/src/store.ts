@@ -62,7 +62,8 @@ function decodeValue<T>(bytes: Uint8Array | undefined, what: string): T | undefi
   if (known !== undefined) return known as T
   let value: unknown
   try {
-    value = decode(bytes, MAX_STORED_BYTES, what)
+    // Byte fields are views into the stored bytes, which are never written to.
+    value = decode(bytes, MAX_STORED_BYTES, what, { byteViews: true })
   } catch (e) {
     throw new AppError(AppErrorCode.CORRUPT_STATE, `stored ${what} does not decode: ${(e as Error).message}`)
   }

@@ -6,7 +6,8 @@
  *
  * Whatever it accepts, the strict path (cborg's strict decode, the float check, re-encoding and
  * comparing) accepts too, with an equal value: byte strings are fresh copies as cborg makes
- * them, maps are plain objects with their keys in the order received. Anything else — another
+ * them (or, when asked, views into the input), maps are plain objects with their keys in the
+ * order received. Anything else — another
  * major type, a non-shortest head, non-ASCII text, unsorted keys, `__proto__`, deep nesting,
  * truncation, trailing bytes — makes it give up (`undefined`), and the strict path decides and
  * reports. So it changes no verdict and no error; it only skips cborg's token lists and the
@@ -22,6 +23,8 @@ const GIVE_UP: unique symbol = Symbol('give up')
 const EMPTY: Uint8Array = new Uint8Array(0)
 let data: Uint8Array = EMPTY
 let pos = 0
+/** Byte strings as views into `data` rather than copies (see `decodeCanonicalFast`). */
+let views = false
 /** Short keys and texts are built from here (a view of the input would move it off V8's heap). */
 const chars = new Uint16Array(64)
 /** `chars.subarray(0, n)` for every n, made once (a view per text was a good part of decoding's garbage). */
@@ -139,7 +142,7 @@ function item(depth: number): unknown {
     case 2: {
       const end = pos + n
       if (end > data.length) return GIVE_UP
-      const bytes = data.slice(pos, end)
+      const bytes = views ? data.subarray(pos, end) : data.slice(pos, end)
       pos = end
       return bytes
     }
@@ -182,15 +185,17 @@ function item(depth: number): unknown {
 
 /**
  * The value of `bytes` if they are one canonical CBOR item of the subset above (and nothing
- * after it); `undefined` to let the strict path decide.
+ * after it); `undefined` to let the strict path decide. `byteViews`: byte strings are views
+ * into `bytes` (plain Uint8Arrays sharing its memory) instead of copies.
  */
-export function decodeCanonicalFast(bytes: Uint8Array): { value: unknown } | undefined {
+export function decodeCanonicalFast(bytes: Uint8Array, byteViews = false): { value: unknown } | undefined {
   // A Buffer's slice() is a view: read through a plain Uint8Array, as cborg does.
   data =
     Object.getPrototypeOf(bytes) === Uint8Array.prototype
       ? bytes
       : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   pos = 0
+  views = byteViews
   try {
     const value = item(0)
     if (value === GIVE_UP || pos !== bytes.length) return undefined

@@ -281,7 +281,8 @@ export function decodeWithSchema<S extends Schema>(
 ): PayloadOf<S> {
   let value: unknown
   try {
-    value = decode(bytes, maxBytes, what)
+    // Byte fields are views into the payload bytes (a transaction keeps them anyway).
+    value = decode(bytes, maxBytes, what, { byteViews: true })
   } catch (e) {
     if (isGovchainError(e) && e.code === DecodeErrorCode.TOO_LARGE) {
       throw new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, e.message, { limit: maxBytes, size: bytes.length })

@@ -172,6 +172,26 @@ describe('fast canonical CBOR decoding', () => {
     }
   })
 
+  it('with byte views, gives values equal to the copies, as plain arrays sharing the input', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const bytes = encodeCanonical(v).slice()
+        const copied = decodeCanonicalFast(bytes)
+        const viewed = decodeCanonicalFast(bytes, true)
+        expect(viewed === undefined).toBe(copied === undefined)
+        if (copied !== undefined) expectSame(copied.value, viewed!.value)
+        expectSame(decode(bytes, 1 << 20), decode(bytes, 1 << 20, 'value', { byteViews: true }))
+      }),
+      { numRuns: 2000 },
+    )
+    const input = Buffer.from(fromHex('824201024103'))
+    const out = decodeCanonicalFast(input, true)!.value as Uint8Array[]
+    expect(Object.getPrototypeOf(out[0])).toBe(Uint8Array.prototype)
+    expect(out[0]!.buffer).toBe(input.buffer)
+    input[3] = 9
+    expect([...out[0]!]).toEqual([1, 9])
+  })
+
   it('copies byte strings into plain arrays, also from a Buffer', () => {
     const input = Buffer.from(fromHex('824201024103'))
     const out = decodeCanonicalFast(input)!.value as Uint8Array[]
