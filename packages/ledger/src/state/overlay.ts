@@ -53,7 +53,9 @@ export class StateOverlay implements StateWriter {
    */
   readonly #reads: Map<string, Uint8Array | null | Promise<Uint8Array | undefined>> | undefined
   /** Since `begin()`: each written key and the entry it replaced (undefined: none), in order. */
-  #journal: (string | StateChange | undefined)[] | undefined = undefined
+  readonly #journal: (string | StateChange | undefined)[] = []
+  /** Whether a unit is open (its writes are journaled). */
+  #inUnit = false
 
   /**
    * `cacheReads`: remember what the base returned, so that a key read by many transactions of a
@@ -124,8 +126,7 @@ export class StateOverlay implements StateWriter {
   }
 
   #write(id: string, change: StateChange): void {
-    const journal = this.#journal
-    if (journal !== undefined) journal.push(id, this.#writes.get(id))
+    if (this.#inUnit) this.#journal.push(id, this.#writes.get(id))
     this.#writes.set(id, change)
   }
 
@@ -134,25 +135,29 @@ export class StateOverlay implements StateWriter {
    * child overlay merged on success does, without copying the writes. Units do not nest.
    */
   begin(): void {
-    this.#journal = []
+    // One journal array for all units, emptied between them (one per transaction was garbage).
+    this.#journal.length = 0
+    this.#inUnit = true
   }
 
   /** Keeps the writes made since `begin`. */
   keep(): void {
-    this.#journal = undefined
+    this.#journal.length = 0
+    this.#inUnit = false
   }
 
   /** Undoes the writes made since `begin`. */
   rollback(): void {
+    if (!this.#inUnit) return
     const journal = this.#journal
-    this.#journal = undefined
-    if (journal === undefined) return
     for (let i = journal.length - 2; i >= 0; i -= 2) {
       const id = journal[i] as string
       const previous = journal[i + 1] as StateChange | undefined
       if (previous === undefined) this.#writes.delete(id)
       else this.#writes.set(id, previous)
     }
+    journal.length = 0
+    this.#inUnit = false
   }
 
   /** A child overlay whose writes reach this one only through `merge`. */
