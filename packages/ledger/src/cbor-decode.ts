@@ -7,11 +7,11 @@
  * Whatever it accepts, the strict path (cborg's strict decode, the float check, re-encoding and
  * comparing) accepts too, with an equal value: byte strings are fresh copies as cborg makes
  * them (or, when asked, views into the input), maps are plain objects with their keys in the
- * order received. Anything else — another
- * major type, a non-shortest head, non-ASCII text, unsorted keys, `__proto__`, deep nesting,
- * truncation, trailing bytes — makes it give up (`undefined`), and the strict path decides and
- * reports. So it changes no verdict and no error; it only skips cborg's token lists and the
- * re-encoding for the values a node decodes by the thousand (blocks, transactions, records).
+ * order received. Anything else — another major type, a non-shortest head, non-ASCII text,
+ * unsorted keys, `__proto__`, deep nesting, truncation, trailing bytes — makes it give up
+ * (`undefined`), and the strict path decides and reports. So it changes no verdict and no
+ * error; it only skips cborg's token lists and the re-encoding for the values a node decodes by
+ * the thousand (blocks, transactions, records).
  */
 
 /** Deeper values go to the strict path (which refuses nesting beyond 64). */
