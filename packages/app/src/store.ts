@@ -3,7 +3,15 @@
  * canonical CBOR of the objects in types.ts; they are written only by this application, so a
  * value that fails to decode is a corrupted database (`APP_CORRUPT_STATE`), never user input.
  */
-import { decode, encode, readNow, type Encodable, type StateReader, type StateWriter } from '@govchain/ledger'
+import {
+  decode,
+  encode,
+  isPending,
+  readNow,
+  type Encodable,
+  type StateReader,
+  type StateWriter,
+} from '@govchain/ledger'
 import { AppError, AppErrorCode } from './errors.js'
 import {
   accountKey,
@@ -51,8 +59,10 @@ function mapRead<A, B>(read: Read<A>, f: (a: A) => B): Read<B> {
 
 function readValue<T>(state: StateReader, key: Uint8Array, what: string): Read<T | undefined> {
   const read = readNow(state, key)
-  return read instanceof Promise
-    ? read.then((bytes) => decodeValue<T>(bytes, what))
+  // Promise.resolve: a native promise as it is, anything else then-able made one (so that
+  // `instanceof Promise` tells the pending reads of this module apart).
+  return isPending(read)
+    ? Promise.resolve(read).then((bytes) => decodeValue<T>(bytes, what))
     : decodeValue<T>(read, what)
 }
 
@@ -106,7 +116,7 @@ function recordOfType<T extends RecordType>(
 
 export function assertRecordIdFree(state: StateReader, id: string): Read<void> {
   const read = readNow(state, recordKey(id))
-  return read instanceof Promise ? read.then((bytes) => assertFree(bytes, id)) : assertFree(read, id)
+  return isPending(read) ? Promise.resolve(read).then((bytes) => assertFree(bytes, id)) : assertFree(read, id)
 }
 
 function assertFree(bytes: Uint8Array | undefined, id: string): void {

@@ -13,7 +13,7 @@ import { encode } from './encoding.js'
 import { GovchainError, isGovchainError } from './errors.js'
 import { encodeReceipt, resultRootOfEncoded } from './receipt.js'
 import { StateOverlay, prefixedWriter } from './state/overlay.js'
-import type { StateChange, StateReader } from './state/types.js'
+import { isPending, type StateChange, type StateReader } from './state/types.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
 import { ValidatorSet } from './validators.js'
 
@@ -98,7 +98,7 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
       checkChainAndExpiry(tx, ctx.chainId, ctx.height)
       const nonceKey = SystemKey.nonce(tx.sender)
       const stored = block.getNow(nonceKey)
-      checkNonce(tx, decodeNonce(stored instanceof Promise ? await stored : stored))
+      checkNonce(tx, decodeNonce(isPending(stored) ? await stored : stored))
       const receipt = await app.deliverTx(tx, ctx, appView)
       block.set(nonceKey, encode(tx.nonce + 1))
       block.keep()

@@ -5,7 +5,7 @@
  */
 import { byteString } from '../bytes.js'
 import type { StateWriter } from '../application.js'
-import { readNow, type StateChange, type StateRead, type StateReader } from './types.js'
+import { isPending, readNow, type StateChange, type StateRead, type StateReader } from './types.js'
 
 const NO_PREFIX = new Uint8Array(0)
 
@@ -79,7 +79,7 @@ export class StateOverlay implements StateWriter {
   getPrefixed(prefix: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
     try {
       const read = this.#getNow(keyId(prefix, key), prefix, key)
-      return read instanceof Promise ? read : Promise.resolve(read)
+      return isPending(read) ? read : Promise.resolve(read)
     } catch (e) {
       return Promise.reject(e as Error)
     }
@@ -100,9 +100,9 @@ export class StateOverlay implements StateWriter {
     const known = reads.get(id)
     if (known !== undefined) return known ?? undefined
     const read = readNow(base, prefix.length === 0 ? key : prefixed(prefix, key))
-    if (read instanceof Promise) {
+    if (isPending(read)) {
       reads.set(id, read)
-      read.then(
+      Promise.resolve(read).then(
         (value) => {
           if (reads.get(id) === read) reads.set(id, value ?? null)
         },

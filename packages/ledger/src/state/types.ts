@@ -24,6 +24,11 @@ export function readNow(state: StateReader, key: Uint8Array): StateRead {
   return state.getNow !== undefined ? state.getNow(key) : state.get(key)
 }
 
+/** Whether a read is still to complete (anything but bytes or undefined: also a foreign thenable). */
+export function isPending(read: StateRead): read is Promise<Uint8Array | undefined> {
+  return read !== undefined && !(read instanceof Uint8Array)
+}
+
 /** A raw write to the node's key-value database, part of a block's atomic commit batch. */
 export type KvWrite =
   | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }

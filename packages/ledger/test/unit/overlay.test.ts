@@ -6,7 +6,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { prefixedWriter, StateOverlay } from '../../src/state/overlay.js'
-import { compareBytes, readNow, toHex } from '../../src/index.js'
+import { compareBytes, isPending, readNow, toHex } from '../../src/index.js'
 import type { StateReader } from '../../src/state/types.js'
 
 const base: StateReader = { get: (key) => Promise.resolve(key[0] === 9 ? Uint8Array.of(90) : undefined) }
@@ -132,6 +132,22 @@ describe('state overlay reads without waiting', () => {
     const changed = o.changes().map((c) => c.key)
     const sorted = changed.slice().sort(compareBytes)
     expect(changed.map(toHex)).toEqual(sorted.map(toHex))
+  })
+
+  it('takes a then-able that is not a native promise from the base as a pending read', async () => {
+    const thenable: StateReader = {
+      get: (key) =>
+        ({
+          then: (ok: (v: Uint8Array | undefined) => unknown) =>
+            ok(key[0] === 9 ? Uint8Array.of(90) : undefined),
+        }) as unknown as Promise<Uint8Array | undefined>,
+    }
+    const o = new StateOverlay(thenable, { cacheReads: true })
+    expect(isPending(o.getNow(k(9)))).toBe(true)
+    expect(await o.get(k(9))).toEqual(Uint8Array.of(90))
+    expect(o.getNow(k(9))).toEqual(Uint8Array.of(90))
+    expect(await o.get(k(3))).toBeUndefined()
+    expect(o.getNow(k(3))).toBeUndefined()
   })
 
   it('a failed read is not remembered', async () => {
