@@ -118,7 +118,8 @@ async function execute(
   }
   const type: TxType = tx.type
   const payload = decodePayload(type, tx.payload)
-  const actor = await authorize(state, tx.sender, type)
+  const authorized = authorize(state, tx.sender, type)
+  const actor = authorized instanceof Promise ? await authorized : authorized
   if (mode === 'authorize') return { events: [] }
   const events: AppEvent[] = []
   const ctx: ExecContext = {
@@ -174,7 +175,7 @@ export function createGovApplication(options: GovApplicationOptions = {}): Appli
       await execute(tx, { height: ctx.height, timeMs: 0 }, new ScratchState(state), checkMode)
     },
 
-    async deliverTx(tx: Transaction, ctx: BlockContext, state: StateWriter): Promise<Receipt> {
+    deliverTx(tx: Transaction, ctx: BlockContext, state: StateWriter): Promise<Receipt> {
       return execute(tx, ctx, state, 'full')
     },
 

@@ -30,23 +30,53 @@ export const VALIDATORS_KEY: Uint8Array = text('sys:validators')
 export const OPEN_PROPOSALS_KEY: Uint8Array = text('sys:open-proposals')
 export const PENDING_KEY: Uint8Array = text('sys:pending')
 
+const MEMBER = text('mbr:')
+const ACCOUNT = text('acct:')
+const RECORD = text('rec:')
+const HISTORY = text('hist:')
+const INVOICE_FINGERPRINT = text('invfp:')
+
+/**
+ * `prefix ‖ utf8(id) ‖ extra` as one array — what concatenating them gives, without the
+ * intermediate strings and arrays (keys are built for every read and write of a block).
+ */
+function joined(prefix: Uint8Array, id: string, extra = 0): Uint8Array {
+  const p = prefix.length
+  const n = id.length
+  const out = new Uint8Array(p + n + extra)
+  out.set(prefix)
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i)
+    if (c > 0x7f) return concatBytes(prefix, text(id), new Uint8Array(extra))
+    out[p + i] = c
+  }
+  return out
+}
+
 export function memberKey(id: string): Uint8Array {
-  return text(`mbr:${id}`)
+  return joined(MEMBER, id)
 }
 
 export function accountKey(publicKey: Uint8Array): Uint8Array {
-  return concatBytes(text('acct:'), publicKey)
+  return concatBytes(ACCOUNT, publicKey)
 }
 
 export function recordKey(id: string): Uint8Array {
-  return text(`rec:${id}`)
+  return joined(RECORD, id)
 }
 
+/** `hist:<id>\0<u32 BE seq>`. */
 export function historyKey(id: string, seq: number): Uint8Array {
-  const n = Uint8Array.of(seq >>> 24, (seq >>> 16) & 0xff, (seq >>> 8) & 0xff, seq & 0xff)
-  return concatBytes(text(`hist:${id}\0`), n)
+  const out = joined(HISTORY, id, 5)
+  const at = out.length - 4
+  out[at - 1] = 0
+  out[at] = seq >>> 24
+  out[at + 1] = (seq >>> 16) & 0xff
+  out[at + 2] = (seq >>> 8) & 0xff
+  out[at + 3] = seq & 0xff
+  return out
 }
 
 export function invoiceFingerprintKey(fingerprint: Uint8Array): Uint8Array {
-  return concatBytes(text('invfp:'), fingerprint)
+  return concatBytes(INVOICE_FINGERPRINT, fingerprint)
 }

@@ -3,7 +3,15 @@
  * canonical CBOR of the objects in types.ts; they are written only by this application, so a
  * value that fails to decode is a corrupted database (`APP_CORRUPT_STATE`), never user input.
  */
-import { decode, encode, type Encodable, type StateReader, type StateWriter } from '@govchain/ledger'
+import {
+  decode,
+  encode,
+  isPending,
+  readNow,
+  type Encodable,
+  type StateReader,
+  type StateWriter,
+} from '@govchain/ledger'
 import { AppError, AppErrorCode } from './errors.js'
 import {
   accountKey,
@@ -39,14 +47,33 @@ const MAX_STORED_BYTES = 1024 * 1024
  */
 const decoded = new WeakMap<Uint8Array, unknown>()
 
-async function readValue<T>(state: StateReader, key: Uint8Array, what: string): Promise<T | undefined> {
-  const bytes = await state.get(key)
+/**
+ * A read that completes without waiting when the state has the value at hand (`getNow`): hot
+ * reads skip a promise and a microtask each. `await` it, or test for a Promise on hot paths.
+ */
+export type Read<T> = T | Promise<T>
+
+function mapRead<A, B>(read: Read<A>, f: (a: A) => B): Read<B> {
+  return read instanceof Promise ? read.then(f) : f(read)
+}
+
+function readValue<T>(state: StateReader, key: Uint8Array, what: string): Read<T | undefined> {
+  const read = readNow(state, key)
+  // Promise.resolve: a native promise as it is, anything else then-able made one (so that
+  // `instanceof Promise` tells the pending reads of this module apart).
+  return isPending(read)
+    ? Promise.resolve(read).then((bytes) => decodeValue<T>(bytes, what))
+    : decodeValue<T>(read, what)
+}
+
+function decodeValue<T>(bytes: Uint8Array | undefined, what: string): T | undefined {
   if (bytes === undefined) return undefined
   const known = decoded.get(bytes)
   if (known !== undefined) return known as T
   let value: unknown
   try {
-    value = decode(bytes, MAX_STORED_BYTES, what)
+    // Byte fields are views into the stored bytes, which are never written to.
+    value = decode(bytes, MAX_STORED_BYTES, what, { byteViews: true })
   } catch (e) {
     throw new AppError(AppErrorCode.CORRUPT_STATE, `stored ${what} does not decode: ${(e as Error).message}`)
   }
@@ -60,25 +87,40 @@ function writeValue(state: StateWriter, key: Uint8Array, value: unknown): void {
 
 // ---- records ----
 
-export function getRecord(state: StateReader, id: string): Promise<AppRecord | undefined> {
+export function getRecord(state: StateReader, id: string): Read<AppRecord | undefined> {
   return readValue<AppRecord>(state, recordKey(id), 'record')
 }
 
 /** The record of the given type, or `APP_NOT_FOUND` (also when the id holds another type). */
-export async function requireRecord<T extends RecordType>(
+export function requireRecord<T extends RecordType>(
   state: StateReader,
   id: string,
   type: T,
-): Promise<Extract<AppRecord, { type: T }>> {
-  const record = await getRecord(state, id)
+): Read<Extract<AppRecord, { type: T }>> {
+  const record = getRecord(state, id)
+  return record instanceof Promise
+    ? record.then((r) => recordOfType(r, id, type))
+    : recordOfType(record, id, type)
+}
+
+function recordOfType<T extends RecordType>(
+  record: AppRecord | undefined,
+  id: string,
+  type: T,
+): Extract<AppRecord, { type: T }> {
   if (record === undefined || record.type !== type) {
     throw new AppError(AppErrorCode.NOT_FOUND, `no ${type} with id ${id}`, { recordId: id, recordType: type })
   }
   return record as Extract<AppRecord, { type: T }>
 }
 
-export async function assertRecordIdFree(state: StateReader, id: string): Promise<void> {
-  if ((await state.get(recordKey(id))) !== undefined) {
+export function assertRecordIdFree(state: StateReader, id: string): Read<void> {
+  const read = readNow(state, recordKey(id))
+  return isPending(read) ? Promise.resolve(read).then((bytes) => assertFree(bytes, id)) : assertFree(read, id)
+}
+
+function assertFree(bytes: Uint8Array | undefined, id: string): void {
+  if (bytes !== undefined) {
     throw new AppError(AppErrorCode.ALREADY_EXISTS, `a record with id ${id} already exists`, { recordId: id })
   }
 }
@@ -87,11 +129,7 @@ export function putRecord(state: StateWriter, record: AppRecord): void {
   writeValue(state, recordKey(record.id), record)
 }
 
-export function getHistoryEntry(
-  state: StateReader,
-  id: string,
-  seq: number,
-): Promise<HistoryEntry | undefined> {
+export function getHistoryEntry(state: StateReader, id: string, seq: number): Read<HistoryEntry | undefined> {
   return readValue<HistoryEntry>(state, historyKey(id, seq), 'history entry')
 }
 
@@ -101,10 +139,10 @@ export function putHistoryEntry(state: StateWriter, id: string, entry: HistoryEn
 
 // ---- invoices ----
 
-export async function getInvoiceIdByFingerprint(
+export function getInvoiceIdByFingerprint(
   state: StateReader,
   fingerprint: Uint8Array,
-): Promise<string | undefined> {
+): Read<string | undefined> {
   return readValue<string>(state, invoiceFingerprintKey(fingerprint), 'invoice fingerprint')
 }
 
@@ -114,7 +152,7 @@ export function putInvoiceFingerprint(state: StateWriter, fingerprint: Uint8Arra
 
 // ---- accounts, members, validators ----
 
-export function getAccount(state: StateReader, publicKey: Uint8Array): Promise<AccountRecord | undefined> {
+export function getAccount(state: StateReader, publicKey: Uint8Array): Read<AccountRecord | undefined> {
   return readValue<AccountRecord>(state, accountKey(publicKey), 'account')
 }
 
@@ -122,7 +160,7 @@ export function putAccount(state: StateWriter, account: AccountRecord): void {
   writeValue(state, accountKey(account.publicKey), account)
 }
 
-export function getMember(state: StateReader, id: string): Promise<MemberRecord | undefined> {
+export function getMember(state: StateReader, id: string): Read<MemberRecord | undefined> {
   return readValue<MemberRecord>(state, memberKey(id), 'member')
 }
 
@@ -148,8 +186,11 @@ export function putValidators(state: StateWriter, validators: readonly Validator
 
 // ---- configuration, governance bookkeeping ----
 
-export async function getConfig(state: StateReader): Promise<AppConfig> {
-  const config = await readValue<AppConfig>(state, CONFIG_KEY, 'config')
+export function getConfig(state: StateReader): Read<AppConfig> {
+  return mapRead(readValue<AppConfig>(state, CONFIG_KEY, 'config'), requireConfig)
+}
+
+function requireConfig(config: AppConfig | undefined): AppConfig {
   if (config === undefined) throw new AppError(AppErrorCode.CORRUPT_STATE, 'application state has no config')
   return config
 }

@@ -45,6 +45,8 @@ export type TxType = (typeof TxType)[keyof typeof TxType]
 
 export const TX_TYPES: readonly TxType[] = Object.freeze(Object.values(TxType))
 
+const TX_TYPE_SET: ReadonlySet<string> = new Set(TX_TYPES)
+
 export function isTxType(type: string): type is TxType {
-  return (TX_TYPES as readonly string[]).includes(type)
+  return TX_TYPE_SET.has(type)
 }

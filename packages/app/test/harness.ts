@@ -40,6 +40,13 @@ import { buildDemoGenesis, createGovApplication, DEMO_ACCOUNTS, signTx, type TxD
 /** The committed state: full key space (system and application namespaces). */
 export class MemState implements StateWriter {
   readonly entries = new Map<string, Uint8Array>()
+  /** With `syncReads`, also the optional `getNow` (values at hand, as a synchronous store has them). */
+  readonly getNow?: (key: Uint8Array) => Uint8Array | undefined
+
+  constructor(opts: { readonly syncReads?: boolean } = {}) {
+    if (opts.syncReads) this.getNow = (key) => this.entries.get(toHex(key))
+  }
+
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.entries.get(toHex(key))
   }
@@ -92,23 +99,25 @@ type Signed = { readonly keyPair: KeyPair; readonly draft: TxDraft }
 export class TestChain {
   readonly app: Application
   readonly genesis: Genesis
-  readonly state = new MemState()
+  readonly state: MemState
   height = 0
   /** Next nonce per sender for transactions signed ahead of a block. */
   readonly #nonces = new Map<string, number>()
   readonly #signed = new WeakMap<Transaction, Signed>()
 
-  private constructor(genesis: Genesis, app: Application) {
+  private constructor(genesis: Genesis, app: Application, state: MemState) {
     this.genesis = genesis
     this.app = app
+    this.state = state
   }
 
   /** Genesis as the ledger's Chain writes it: validator sets, members, then the app's initGenesis. */
   static async create(
     genesisJson: unknown = demoGenesisJson(),
     app = createGovApplication(),
+    opts: { readonly syncReads?: boolean } = {},
   ): Promise<TestChain> {
-    const chain = new TestChain(parseGenesis(genesisJson), app)
+    const chain = new TestChain(parseGenesis(genesisJson), app, new MemState(opts))
     const overlay = new StateOverlay(chain.state)
     const set = genesisValidatorSet(chain.genesis).serialize()
     overlay.set(SystemKey.validatorsCurrent, set)

@@ -6,11 +6,12 @@
  *
  * Whatever it accepts, the strict path (cborg's strict decode, the float check, re-encoding and
  * comparing) accepts too, with an equal value: byte strings are fresh copies as cborg makes
- * them, maps are plain objects with their keys in the order received. Anything else — another
- * major type, a non-shortest head, non-ASCII text, unsorted keys, `__proto__`, deep nesting,
- * truncation, trailing bytes — makes it give up (`undefined`), and the strict path decides and
- * reports. So it changes no verdict and no error; it only skips cborg's token lists and the
- * re-encoding for the values a node decodes by the thousand (blocks, transactions, records).
+ * them (or, when asked, views into the input), maps are plain objects with their keys in the
+ * order received. Anything else — another major type, a non-shortest head, non-ASCII text,
+ * unsorted keys, `__proto__`, deep nesting, truncation, trailing bytes — makes it give up
+ * (`undefined`), and the strict path decides and reports. So it changes no verdict and no
+ * error; it only skips cborg's token lists and the re-encoding for the values a node decodes by
+ * the thousand (blocks, transactions, records).
  */
 
 /** Deeper values go to the strict path (which refuses nesting beyond 64). */
@@ -22,8 +23,21 @@ const GIVE_UP: unique symbol = Symbol('give up')
 const EMPTY: Uint8Array = new Uint8Array(0)
 let data: Uint8Array = EMPTY
 let pos = 0
+/** Byte strings as views into `data` rather than copies (see `decodeCanonicalFast`). */
+let views = false
 /** Short keys and texts are built from here (a view of the input would move it off V8's heap). */
 const chars = new Uint16Array(64)
+/** `chars.subarray(0, n)` for every n, made once (a view per text was a good part of decoding's garbage). */
+const charViews = Array.from({ length: 65 }, (_, n) => chars.subarray(0, n))
+
+/**
+ * Recently decoded short texts by a hash of their bytes: map keys, statuses, kinds, member ids
+ * recur in every record and transaction, and a hit (checked character by character) allocates
+ * nothing. Any text equal to the bytes is the same value, so a hit changes no result.
+ */
+const INTERN_MAX = 32
+const INTERN_SLOTS = 4096
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill('')
 
 /** The argument of a head with additional info `info`, if in shortest form; -1 otherwise. */
 function argument(info: number): number {
@@ -61,23 +75,42 @@ function argument(info: number): number {
 
 /** ASCII text of `n` bytes at pos, or GIVE_UP. */
 function ascii(n: number): string | typeof GIVE_UP {
-  const end = pos + n
+  const start = pos
+  const end = start + n
   if (end > data.length) return GIVE_UP
-  for (let i = pos; i < end; i++) if (data[i]! > 0x7f) return GIVE_UP
-  let s: string
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) chars[i] = data[pos + i]!
-    s = String.fromCharCode.apply(null, chars.subarray(0, n) as unknown as number[])
-  } else {
-    s = latin1(end)
+  let hash = n
+  for (let i = start; i < end; i++) {
+    const c = data[i]!
+    if (c > 0x7f) return GIVE_UP
+    hash = Math.imul(hash ^ c, 0x01000193)
   }
   pos = end
+  if (n > INTERN_MAX) return n <= 64 ? fromChars(start, n) : latin1(start, end)
+  const slot = (hash ^ (hash >>> 15)) & (INTERN_SLOTS - 1)
+  const known = interned[slot]!
+  if (known.length === n) {
+    let same = true
+    for (let i = 0; i < n; i++) {
+      if (known.charCodeAt(i) !== data[start + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return known
+  }
+  const s = fromChars(start, n)
+  interned[slot] = s
   return s
 }
 
-function latin1(end: number): string {
+function fromChars(start: number, n: number): string {
+  for (let i = 0; i < n; i++) chars[i] = data[start + i]!
+  return String.fromCharCode.apply(null, charViews[n] as unknown as number[])
+}
+
+function latin1(start: number, end: number): string {
   let s = ''
-  for (let i = pos; i < end; i += 4096)
+  for (let i = start; i < end; i += 4096)
     s += String.fromCharCode.apply(null, data.subarray(i, Math.min(end, i + 4096)) as unknown as number[])
   return s
 }
@@ -109,7 +142,7 @@ function item(depth: number): unknown {
     case 2: {
       const end = pos + n
       if (end > data.length) return GIVE_UP
-      const bytes = data.slice(pos, end)
+      const bytes = views ? data.subarray(pos, end) : data.slice(pos, end)
       pos = end
       return bytes
     }
@@ -117,11 +150,12 @@ function item(depth: number): unknown {
       return ascii(n)
     case 4: {
       if (n > data.length - pos) return GIVE_UP // every item takes at least one byte
-      const out: unknown[] = []
+      // Made at its final length (growing by push reallocates); every slot is filled below.
+      const out = new Array<unknown>(n)
       for (let i = 0; i < n; i++) {
         const v = item(depth + 1)
         if (v === GIVE_UP) return GIVE_UP
-        out.push(v)
+        out[i] = v
       }
       return out
     }
@@ -151,15 +185,17 @@ function item(depth: number): unknown {
 
 /**
  * The value of `bytes` if they are one canonical CBOR item of the subset above (and nothing
- * after it); `undefined` to let the strict path decide.
+ * after it); `undefined` to let the strict path decide. `byteViews`: byte strings are views
+ * into `bytes` (plain Uint8Arrays sharing its memory) instead of copies.
  */
-export function decodeCanonicalFast(bytes: Uint8Array): { value: unknown } | undefined {
+export function decodeCanonicalFast(bytes: Uint8Array, byteViews = false): { value: unknown } | undefined {
   // A Buffer's slice() is a view: read through a plain Uint8Array, as cborg does.
   data =
     Object.getPrototypeOf(bytes) === Uint8Array.prototype
       ? bytes
       : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   pos = 0
+  views = byteViews
   try {
     const value = item(0)
     if (value === GIVE_UP || pos !== bytes.length) return undefined

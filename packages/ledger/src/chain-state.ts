@@ -22,12 +22,14 @@ export const APP_NAMESPACE = new Uint8Array([0x01])
 
 const key = (name: string) => concatBytes(SYSTEM_NAMESPACE, utf8.encode(name))
 
+const NONCE_PREFIX = key('nonce/')
+
 export const SystemKey = {
   validatorsCurrent: key('validators/current'),
   validatorsNext: key('validators/next'),
   validatorsAfterNext: key('validators/after-next'),
   members: key('members'),
-  nonce: (sender: Uint8Array) => concatBytes(key('nonce/'), sender),
+  nonce: (sender: Uint8Array) => concatBytes(NONCE_PREFIX, sender),
   evidence: (evidenceHash: Uint8Array) => concatBytes(key('evidence/'), evidenceHash),
 } as const
 
@@ -43,7 +45,11 @@ export async function readValidators(state: StateReader, which: Uint8Array): Pro
 }
 
 export async function readNonce(state: StateReader, sender: Uint8Array): Promise<number> {
-  const bytes = await state.get(SystemKey.nonce(sender))
+  return decodeNonce(await state.get(SystemKey.nonce(sender)))
+}
+
+/** The next nonce stored under `nonce/<sender>` (absent: 0). */
+export function decodeNonce(bytes: Uint8Array | undefined): number {
   return bytes === undefined ? 0 : readUint(decode(bytes, 16, 'nonce'), 'nonce')
 }
 

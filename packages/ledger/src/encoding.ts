@@ -32,11 +32,20 @@ export function encode(value: Encodable): Uint8Array {
   return encodeCanonical(value)
 }
 
+export type DecodeOptions = {
+  /**
+   * Byte strings may be views into `bytes` instead of copies: for a caller that keeps `bytes`
+   * at least as long as the value and writes to neither (a transaction's fields, a payload, a
+   * stored value). Saves a copy and an allocation per byte string; the verdict is the same.
+   */
+  readonly byteViews?: boolean
+}
+
 /**
  * Strict decode: bounded size, well-formed CBOR, no indefinite lengths, no duplicate map keys,
  * no floats, no tags, re-encodes to the same bytes.
  */
-export function decode(bytes: Uint8Array, maxBytes: number, what = 'value'): unknown {
+export function decode(bytes: Uint8Array, maxBytes: number, what = 'value', opts?: DecodeOptions): unknown {
   if (!(bytes instanceof Uint8Array)) {
     throw new DecodeError(DecodeErrorCode.BAD_SHAPE, `${what}: expected bytes`)
   }
@@ -51,7 +60,7 @@ export function decode(bytes: Uint8Array, maxBytes: number, what = 'value'): unk
     )
   }
   // Canonical values of the everyday subset in one pass; anything else takes the strict path.
-  const fast = decodeCanonicalFast(bytes)
+  const fast = decodeCanonicalFast(bytes, opts?.byteViews === true)
   if (fast !== undefined) return fast.value
   let value: unknown
   try {

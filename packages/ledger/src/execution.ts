@@ -7,13 +7,13 @@
  */
 import type { Application, BlockContext, Receipt, TxRejection } from './application.js'
 import { equalBytes } from './bytes.js'
-import { APP_NAMESPACE, encodeMembers, readNonce, SystemKey, writeNonce } from './chain-state.js'
+import { APP_NAMESPACE, decodeNonce, encodeMembers, readNonce, SystemKey } from './chain-state.js'
 import type { DuplicateVoteEvidence } from './consensus/evidence.js'
 import { encode } from './encoding.js'
 import { GovchainError, isGovchainError } from './errors.js'
 import { encodeReceipt, resultRootOfEncoded } from './receipt.js'
 import { StateOverlay, prefixedWriter } from './state/overlay.js'
-import type { StateChange, StateReader } from './state/types.js'
+import { isPending, type StateChange, type StateReader } from './state/types.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
 import { ValidatorSet } from './validators.js'
 
@@ -49,12 +49,19 @@ export async function checkTxEnvelope(
   chainId: string,
   height: number,
 ): Promise<void> {
+  checkChainAndExpiry(tx, chainId, height)
+  checkNonce(tx, await readNonce(state, tx.sender))
+}
+
+function checkChainAndExpiry(tx: Transaction, chainId: string, height: number): void {
   if (tx.chainId !== chainId)
     throw new TxError(TxErrorCode.WRONG_CHAIN, `transaction is for chain ${tx.chainId}, not ${chainId}`)
   if (tx.expiryHeight !== null && height > tx.expiryHeight) {
     throw new TxError(TxErrorCode.EXPIRED, `transaction expired at height ${tx.expiryHeight}`)
   }
-  const expected = await readNonce(state, tx.sender)
+}
+
+function checkNonce(tx: Transaction, expected: number): void {
   if (tx.nonce !== expected)
     throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce}, expected ${expected}`, { expected })
 }
@@ -87,9 +94,13 @@ export async function executeBlock(input: ExecuteBlockInput): Promise<BlockExecu
     try {
       const id = tx.hashHex()
       if (seen.has(id)) throw new TxError(TxErrorCode.DUPLICATE, 'transaction appears twice in the block')
-      await checkTxEnvelope(tx, block, ctx.chainId, ctx.height)
+      // checkTxEnvelope, reading the nonce without waiting when it is at hand (most are).
+      checkChainAndExpiry(tx, ctx.chainId, ctx.height)
+      const nonceKey = SystemKey.nonce(tx.sender)
+      const stored = block.getNow(nonceKey)
+      checkNonce(tx, decodeNonce(isPending(stored) ? await stored : stored))
       const receipt = await app.deliverTx(tx, ctx, appView)
-      writeNonce(block, tx.sender, tx.nonce + 1)
+      block.set(nonceKey, encode(tx.nonce + 1))
       block.keep()
       seen.add(id)
       txs.push(tx)

@@ -210,7 +210,8 @@ export function createTxFromBytes(
   maxTxBytes = DEFAULT_CHAIN_PARAMS.maxTxBytes,
 ): Transaction {
   const [chainId, sender, nonce, type, payload, expiryHeight, signature] = readEnvelope(
-    decode(bytes, maxTxBytes, 'transaction'),
+    // The fields are views into the transaction's bytes, which it keeps (as #bytes) anyway.
+    decode(bytes, maxTxBytes, 'transaction', { byteViews: true }),
     TX_DOMAIN,
     TX_VERSION,
     7,

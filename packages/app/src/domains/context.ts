@@ -13,7 +13,7 @@ import {
 } from '@govchain/ledger'
 import { AppError, AppErrorCode } from '../errors.js'
 import { accountRoleFits, TX_PERMISSIONS, type AccountRole } from '../permissions.js'
-import { getAccount, getMember, putHistoryEntry, putRecord } from '../store.js'
+import { getAccount, getMember, putHistoryEntry, putRecord, type Read } from '../store.js'
 import type { TxPayloads } from '../payloads/index.js'
 import type { TxType } from '../tx-types.js'
 import type { AccountRecord, AppRecord, HistoryEntry, MemberRecord } from '../types.js'
@@ -47,17 +47,40 @@ const MAX_HISTORY = 0xffff_ffff
 
 /**
  * Layer 1 of the permissions (permissions.ts): the sender is an active account of an active
- * member whose roles allow this transaction type.
+ * member whose roles allow this transaction type. Completes without waiting when the state has
+ * the account and member at hand (see store.ts `Read`).
  */
-export async function authorize(state: StateReader, sender: Uint8Array, type: TxType): Promise<Actor> {
-  const account = await getAccount(state, sender)
+export function authorize(state: StateReader, sender: Uint8Array, type: TxType): Read<Actor> {
+  const account = getAccount(state, sender)
+  return account instanceof Promise
+    ? account.then((a) => authorizeAccount(state, sender, type, a))
+    : authorizeAccount(state, sender, type, account)
+}
+
+function authorizeAccount(
+  state: StateReader,
+  sender: Uint8Array,
+  type: TxType,
+  account: AccountRecord | undefined,
+): Read<Actor> {
   if (account === undefined) {
     throw new AppError(AppErrorCode.UNKNOWN_ACCOUNT, `sender ${toHex(sender)} is not a registered account`)
   }
   if (account.status !== 'active') {
     throw new AppError(AppErrorCode.ACCOUNT_INACTIVE, `account ${account.name} is ${account.status}`)
   }
-  const member = await getMember(state, account.member)
+  const member = getMember(state, account.member)
+  return member instanceof Promise
+    ? member.then((m) => actorOf(sender, type, account, m))
+    : actorOf(sender, type, account, member)
+}
+
+function actorOf(
+  sender: Uint8Array,
+  type: TxType,
+  account: AccountRecord,
+  member: MemberRecord | undefined,
+): Actor {
   if (member === undefined || member.status !== 'active') {
     throw new AppError(
       AppErrorCode.ACCOUNT_INACTIVE,
@@ -65,18 +88,15 @@ export async function authorize(state: StateReader, sender: Uint8Array, type: Tx
     )
   }
   const permission = TX_PERMISSIONS[type]
-  if (!permission.memberRoles.some((r) => member.roles.includes(r))) {
+  if (!someIn(permission.memberRoles, member.roles)) {
     throw new AppError(
       AppErrorCode.FORBIDDEN,
       `${type} needs an organisation with role ${permission.memberRoles.join(' or ')}`,
       { type, member: member.id },
     )
   }
-  const roles = account.roles.filter((r) => accountRoleFits(r, member.roles))
-  if (
-    permission.accountRoles !== 'self-or-admin' &&
-    !permission.accountRoles.some((r) => roles.includes(r))
-  ) {
+  const roles = effectiveRoles(account, member)
+  if (permission.accountRoles !== 'self-or-admin' && !someIn(permission.accountRoles, roles)) {
     throw new AppError(
       AppErrorCode.FORBIDDEN,
       `${type} needs an account with role ${permission.accountRoles.join(' or ')}`,
@@ -84,6 +104,26 @@ export async function authorize(state: StateReader, sender: Uint8Array, type: Tx
     )
   }
   return { publicKey: sender, account, member, roles }
+}
+
+function someIn<T>(wanted: readonly T[], held: readonly T[]): boolean {
+  for (const r of wanted) if (held.includes(r)) return true
+  return false
+}
+
+/**
+ * The account's roles that fit its member's, by the identity of both records: decoded state
+ * values are shared and never mutated (store.ts), so a block's transactions by one sender
+ * compute them once.
+ */
+const rolesOf = new WeakMap<AccountRecord, { member: MemberRecord; roles: readonly AccountRole[] }>()
+
+function effectiveRoles(account: AccountRecord, member: MemberRecord): readonly AccountRole[] {
+  const known = rolesOf.get(account)
+  if (known !== undefined && known.member === member) return known.roles
+  const roles = account.roles.filter((r) => accountRoleFits(r, member.roles))
+  rolesOf.set(account, { member, roles })
+  return roles
 }
 
 export function forbidden(message: string, details: Record<string, unknown> = {}): AppError {
@@ -126,17 +166,25 @@ export function requireAcceptableKey(publicKey: Uint8Array, what: string): void 
 type Details = HistoryEntry['details']
 type WithoutBookkeeping<R> = Omit<R, 'historyLength' | 'createdHeight' | 'updatedHeight'>
 
-function addHistory(ctx: ChangeContext, record: AppRecord, from: string | null, details: Details): void {
-  if (record.historyLength >= MAX_HISTORY) {
+/** Writes history entry `seq` of `record` (its state after the change). */
+function addHistory(
+  ctx: ChangeContext,
+  record: AppRecord,
+  seq: number,
+  from: string | null,
+  details: Details,
+): void {
+  if (seq >= MAX_HISTORY) {
     throw new AppError(AppErrorCode.LIMIT_REACHED, `record ${record.id} has the maximum history length`)
   }
+  const actor = ctx.actor
   putHistoryEntry(ctx.state, record.id, {
-    seq: record.historyLength,
+    seq,
     height: ctx.height,
     timeMs: ctx.timeMs,
     action: ctx.action,
-    actor: ctx.actor?.publicKey ?? null,
-    org: ctx.actor?.member.id ?? null,
+    actor: actor?.publicKey ?? null,
+    org: actor?.member.id ?? null,
     txHash: ctx.txHash,
     from,
     to: record.status,
@@ -151,7 +199,8 @@ function emit(ctx: ChangeContext, record: AppRecord, details: Details): void {
     owner: record.owner,
     status: record.status,
   }
-  for (const [k, v] of Object.entries(details)) {
+  for (const k of Object.keys(details)) {
+    const v = details[k]
     if (typeof v === 'string' || typeof v === 'number') attributes[k] = String(v)
     else if (v instanceof Uint8Array) attributes[k] = toHex(v)
   }
@@ -164,9 +213,9 @@ export function createRecord<R extends AppRecord>(
   fields: WithoutBookkeeping<R>,
   details: Details = {},
 ): R {
-  const record = { ...fields, createdHeight: ctx.height, updatedHeight: ctx.height, historyLength: 0 } as R
-  addHistory(ctx, record, null, details)
-  const stored = { ...record, historyLength: 1 } as R
+  // Built once, with its first history entry (0) counted.
+  const stored = { ...fields, createdHeight: ctx.height, updatedHeight: ctx.height, historyLength: 1 } as R
+  addHistory(ctx, stored, 0, null, details)
   putRecord(ctx.state, stored)
   emit(ctx, stored, details)
   return stored
@@ -179,9 +228,13 @@ export function updateRecord<R extends AppRecord>(
   changes: Partial<WithoutBookkeeping<R>>,
   details: Details = {},
 ): R {
-  const next = { ...record, ...changes, updatedHeight: ctx.height } as R
-  addHistory(ctx, next, record.status, details)
-  const stored = { ...next, historyLength: record.historyLength + 1 } as R
+  const stored = {
+    ...record,
+    ...changes,
+    updatedHeight: ctx.height,
+    historyLength: record.historyLength + 1,
+  } as R
+  addHistory(ctx, stored, record.historyLength, record.status, details)
   putRecord(ctx.state, stored)
   emit(ctx, stored, details)
   return stored

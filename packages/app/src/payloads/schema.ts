@@ -196,13 +196,17 @@ export const f = {
     variants: U,
   ): Field<{ [T in keyof U & string]: { readonly type: T } & PayloadOf<U[T]> }[keyof U & string]> => {
     const tags = Object.keys(variants)
+    // Each variant's schema with its `type` field, made once.
+    const schemas = new Map<string, Schema>(
+      tags.map((tag) => [tag, { type: f.oneOf([tag]), ...variants[tag] }]),
+    )
     const variantOf = (v: unknown, path: string): [string, Schema] => {
       const m = asMap(v, path)
       const tag = m.type
       if (typeof tag !== 'string' || !Object.hasOwn(variants, tag)) {
         throw badPayload(`${path}.type`, `one of ${tags.join(', ')}`)
       }
-      return [tag, { type: f.oneOf([tag]), ...variants[tag] }]
+      return [tag, schemas.get(tag)!]
     }
     return {
       read: (v, path) => {
@@ -232,13 +236,22 @@ function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`
 }
 
+/** Each schema's entries, listed once (schemas are constants; every payload read walks one). */
+const schemaEntries = new WeakMap<Schema, readonly (readonly [string, Field<unknown>])[]>()
+
+function entriesOf(schema: Schema): readonly (readonly [string, Field<unknown>])[] {
+  let entries = schemaEntries.get(schema)
+  if (entries === undefined) schemaEntries.set(schema, (entries = Object.entries(schema)))
+  return entries
+}
+
 export function readObject<S extends Schema>(schema: S, v: unknown, path: string): PayloadOf<S> {
   const m = asMap(v, path)
   for (const k of Object.keys(m)) {
     if (!Object.hasOwn(schema, k)) throw badPayload(join(path, k), 'no such field')
   }
   const out: Record<string, unknown> = {}
-  for (const [k, field] of Object.entries(schema)) {
+  for (const [k, field] of entriesOf(schema)) {
     if (!Object.hasOwn(m, k)) throw badPayload(join(path, k), `a value (${field.describe})`)
     out[k] = field.read(m[k], join(path, k))
   }
@@ -268,7 +281,8 @@ export function decodeWithSchema<S extends Schema>(
 ): PayloadOf<S> {
   let value: unknown
   try {
-    value = decode(bytes, maxBytes, what)
+    // Byte fields are views into the payload bytes (a transaction keeps them anyway).
+    value = decode(bytes, maxBytes, what, { byteViews: true })
   } catch (e) {
     if (isGovchainError(e) && e.code === DecodeErrorCode.TOO_LARGE) {
       throw new AppError(AppErrorCode.PAYLOAD_TOO_LARGE, e.message, { limit: maxBytes, size: bytes.length })

@@ -3,17 +3,59 @@
  * committed state whose writes of one transaction can be undone (`begin` / `keep` / `rollback`:
  * kept on success, undone on failure), child overlays, and the application's namespaced view.
  */
-import { byteString as keyId, compareBytes } from '../bytes.js'
+import { byteString } from '../bytes.js'
 import type { StateWriter } from '../application.js'
-import type { StateChange, StateReader } from './types.js'
+import { isPending, readNow, type StateChange, type StateRead, type StateReader } from './types.js'
+
+const NO_PREFIX = new Uint8Array(0)
+
+/**
+ * Map ids of keys (one char per byte of `prefix ‖ key`), reused when a key was seen recently: a
+ * block reads the same accounts, members, nonces and config again and again, and a hit (checked
+ * byte by byte) allocates nothing. Any equal string is the same id, so reuse changes no result.
+ */
+const ID_MAX = 128
+const ID_SLOTS = 8192
+const ids: string[] = new Array<string>(ID_SLOTS).fill('')
+const idCodes = new Uint16Array(ID_MAX)
+const idViews = Array.from({ length: ID_MAX + 1 }, (_, n) => idCodes.subarray(0, n))
+
+function keyId(prefix: Uint8Array, key: Uint8Array): string {
+  const p = prefix.length
+  const n = p + key.length
+  if (n > ID_MAX) return byteString(p === 0 ? key : prefixed(prefix, key))
+  let hash = n
+  for (let i = 0; i < p; i++) hash = Math.imul(hash ^ prefix[i]!, 0x01000193)
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key[i]!, 0x01000193)
+  const slot = (hash ^ (hash >>> 15)) & (ID_SLOTS - 1)
+  const known = ids[slot]!
+  if (known.length === n && sameId(known, prefix, key)) return known
+  for (let i = 0; i < p; i++) idCodes[i] = prefix[i]!
+  for (let i = 0; i < key.length; i++) idCodes[p + i] = key[i]!
+  const id = String.fromCharCode.apply(null, idViews[n] as unknown as number[])
+  ids[slot] = id
+  return id
+}
+
+function sameId(id: string, prefix: Uint8Array, key: Uint8Array): boolean {
+  const p = prefix.length
+  for (let i = 0; i < p; i++) if (id.charCodeAt(i) !== prefix[i]) return false
+  for (let i = 0; i < key.length; i++) if (id.charCodeAt(p + i) !== key[i]) return false
+  return true
+}
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
   readonly #writes = new Map<string, StateChange>()
-  /** Reads from the base (settled promises, handed out again as they are), when cached. */
-  readonly #reads: Map<string, Promise<Uint8Array | undefined>> | undefined
+  /**
+   * Reads from the base, when cached: the value (null: absent) once known, the promise while a
+   * read is in flight (handed out again as it is).
+   */
+  readonly #reads: Map<string, Uint8Array | null | Promise<Uint8Array | undefined>> | undefined
   /** Since `begin()`: each written key and the entry it replaced (undefined: none), in order. */
-  #journal: (string | StateChange | undefined)[] | undefined = undefined
+  readonly #journal: (string | StateChange | undefined)[] = []
+  /** Whether a unit is open (its writes are journaled). */
+  #inUnit = false
 
   /**
    * `cacheReads`: remember what the base returned, so that a key read by many transactions of a
@@ -26,37 +68,65 @@ export class StateOverlay implements StateWriter {
   }
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#get(keyId(key), key)
+    return this.getPrefixed(NO_PREFIX, key)
   }
 
-  #get(id: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+  getNow(key: Uint8Array): StateRead {
+    return this.#getNow(keyId(NO_PREFIX, key), NO_PREFIX, key)
+  }
+
+  /** `get(prefix ‖ key)`; the joined key is built only if the base has to be read. */
+  getPrefixed(prefix: Uint8Array, key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const read = this.#getNow(keyId(prefix, key), prefix, key)
+      return isPending(read) ? read : Promise.resolve(read)
+    } catch (e) {
+      return Promise.reject(e as Error)
+    }
+  }
+
+  /** `getNow(prefix ‖ key)`; the joined key is built only if the base has to be read. */
+  getNowPrefixed(prefix: Uint8Array, key: Uint8Array): StateRead {
+    return this.#getNow(keyId(prefix, key), prefix, key)
+  }
+
+  #getNow(id: string, prefix: Uint8Array, key: Uint8Array): StateRead {
     const w = this.#writes.get(id)
-    if (w !== undefined) return Promise.resolve(w.value ?? undefined)
+    if (w !== undefined) return w.value ?? undefined
     const base = this.#base
-    if (base instanceof StateOverlay) return base.#get(id, key)
+    if (base instanceof StateOverlay) return base.#getNow(id, prefix, key)
     const reads = this.#reads
-    if (reads === undefined) return base.get(key)
-    let read = reads.get(id)
-    if (read === undefined) {
-      read = base.get(key)
+    if (reads === undefined) return readNow(base, prefix.length === 0 ? key : prefixed(prefix, key))
+    const known = reads.get(id)
+    if (known !== undefined) return known ?? undefined
+    const read = readNow(base, prefix.length === 0 ? key : prefixed(prefix, key))
+    if (isPending(read)) {
       reads.set(id, read)
-      // A failed read is not remembered (the next caller tries again).
-      read.catch(() => reads.delete(id))
+      Promise.resolve(read).then(
+        (value) => {
+          if (reads.get(id) === read) reads.set(id, value ?? null)
+        },
+        // A failed read is not remembered (the next caller tries again).
+        () => {
+          if (reads.get(id) === read) reads.delete(id)
+        },
+      )
+    } else {
+      reads.set(id, read ?? null)
     }
     return read
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#write(keyId(key), { key, value })
+    this.#write(keyId(NO_PREFIX, key), { key, value })
   }
 
   delete(key: Uint8Array): void {
-    this.#write(keyId(key), { key, value: null })
+    this.#write(keyId(NO_PREFIX, key), { key, value: null })
   }
 
   #write(id: string, change: StateChange): void {
-    const journal = this.#journal
-    if (journal !== undefined) journal.push(id, this.#writes.get(id))
+    if (this.#inUnit) this.#journal.push(id, this.#writes.get(id))
     this.#writes.set(id, change)
   }
 
@@ -65,25 +135,29 @@ export class StateOverlay implements StateWriter {
    * child overlay merged on success does, without copying the writes. Units do not nest.
    */
   begin(): void {
-    this.#journal = []
+    // One journal array for all units, emptied between them (one per transaction was garbage).
+    this.#journal.length = 0
+    this.#inUnit = true
   }
 
   /** Keeps the writes made since `begin`. */
   keep(): void {
-    this.#journal = undefined
+    this.#journal.length = 0
+    this.#inUnit = false
   }
 
   /** Undoes the writes made since `begin`. */
   rollback(): void {
+    if (!this.#inUnit) return
     const journal = this.#journal
-    this.#journal = undefined
-    if (journal === undefined) return
     for (let i = journal.length - 2; i >= 0; i -= 2) {
       const id = journal[i] as string
       const previous = journal[i + 1] as StateChange | undefined
       if (previous === undefined) this.#writes.delete(id)
       else this.#writes.set(id, previous)
     }
+    journal.length = 0
+    this.#inUnit = false
   }
 
   /** A child overlay whose writes reach this one only through `merge`. */
@@ -102,7 +176,12 @@ export class StateOverlay implements StateWriter {
 
   /** All writes, sorted by key (what the state tree takes as one batch). */
   changes(): StateChange[] {
-    return [...this.#writes.values()].sort((a, b) => compareBytes(a.key, b.key))
+    // By id: one char per byte, so the default (UTF-16 code unit) order of the ids is the
+    // bytewise order of the keys, shorter first on a common prefix — compareBytes, done natively.
+    const ids = [...this.#writes.keys()].sort()
+    const out = new Array<StateChange>(ids.length)
+    for (let i = 0; i < ids.length; i++) out[i] = this.#writes.get(ids[i]!)!
+    return out
   }
 }
 
@@ -123,7 +202,15 @@ class PrefixedWriter implements StateWriter {
   ) {}
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.inner.get(prefixed(this.prefix, key))
+    const inner = this.inner
+    if (inner instanceof StateOverlay) return inner.getPrefixed(this.prefix, key)
+    return inner.get(prefixed(this.prefix, key))
+  }
+
+  getNow(key: Uint8Array): StateRead {
+    const inner = this.inner
+    if (inner instanceof StateOverlay) return inner.getNowPrefixed(this.prefix, key)
+    return readNow(inner, prefixed(this.prefix, key))
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
@@ -143,6 +230,10 @@ class PrefixedReader implements StateReader {
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.inner.get(prefixed(this.prefix, key))
+  }
+
+  getNow(key: Uint8Array): StateRead {
+    return readNow(this.inner, prefixed(this.prefix, key))
   }
 }
 

@@ -158,6 +158,40 @@ describe('fast canonical CBOR decoding', () => {
     expect(decodeCanonicalFast(deep)).toBeUndefined()
   })
 
+  it('returns the right text when short texts share a slot of the recent-text table', () => {
+    // 20,000 texts of 0–8 characters over a small alphabet: many repeats (hits) and many texts of
+    // one length landing in a slot held by another (misses that must not return the other).
+    const texts = fc.sample(fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-', '1'), maxLength: 8 }), {
+      numRuns: 20_000,
+      seed: 7,
+    })
+    for (let i = 0; i < texts.length; i += 100) {
+      const chunk = texts.slice(i, i + 100)
+      expect(decodeCanonicalFast(encodeCanonical(chunk))!.value).toEqual(chunk)
+      expect(decodeCanonicalFast(encodeCanonical(chunk.reverse()))!.value).toEqual(chunk)
+    }
+  })
+
+  it('with byte views, gives values equal to the copies, as plain arrays sharing the input', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const bytes = encodeCanonical(v).slice()
+        const copied = decodeCanonicalFast(bytes)
+        const viewed = decodeCanonicalFast(bytes, true)
+        expect(viewed === undefined).toBe(copied === undefined)
+        if (copied !== undefined) expectSame(copied.value, viewed!.value)
+        expectSame(decode(bytes, 1 << 20), decode(bytes, 1 << 20, 'value', { byteViews: true }))
+      }),
+      { numRuns: 500 },
+    )
+    const input = Buffer.from(fromHex('824201024103'))
+    const out = decodeCanonicalFast(input, true)!.value as Uint8Array[]
+    expect(Object.getPrototypeOf(out[0])).toBe(Uint8Array.prototype)
+    expect(out[0]!.buffer).toBe(input.buffer)
+    input[3] = 9
+    expect([...out[0]!]).toEqual([1, 9])
+  })
+
   it('copies byte strings into plain arrays, also from a Buffer', () => {
     const input = Buffer.from(fromHex('824201024103'))
     const out = decodeCanonicalFast(input)!.value as Uint8Array[]

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { StateOverlay } from '../../src/state/overlay.js'
-import { toHex } from '../../src/index.js'
+import { prefixedWriter, StateOverlay } from '../../src/state/overlay.js'
+import { compareBytes, isPending, readNow, toHex } from '../../src/index.js'
 import type { StateReader } from '../../src/state/types.js'
 
 const base: StateReader = { get: (key) => Promise.resolve(key[0] === 9 ? Uint8Array.of(90) : undefined) }
@@ -56,5 +56,108 @@ describe('state overlay transaction units', () => {
     o.rollback()
     expect(await o.get(k(9))).toEqual(Uint8Array.of(90))
     expect(o.size).toBe(0)
+  })
+})
+
+describe('state overlay reads without waiting', () => {
+  const syncBase: StateReader = { ...base, getNow: (key) => (key[0] === 9 ? Uint8Array.of(90) : undefined) }
+  const step = fc.oneof(
+    op.map((o) => ({ kind: 'write' as const, ...o })),
+    fc.constantFrom('begin' as const, 'keep' as const, 'rollback' as const).map((kind) => ({ kind })),
+    fc.integer({ min: 0, max: 9 }).map((key) => ({ kind: 'read' as const, key })),
+  )
+  const show = (v: Uint8Array | undefined) => (v === undefined ? null : toHex(v))
+
+  it('getNow and get agree with an overlay over a promise-only base, cached or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), fc.boolean(), async (steps, cacheReads) => {
+        const reference = new StateOverlay(base, { cacheReads })
+        const overAsync = new StateOverlay(base, { cacheReads })
+        const overSync = new StateOverlay(syncBase, { cacheReads })
+        const all = [reference, overAsync, overSync]
+        for (const s of steps) {
+          if (s.kind === 'write') for (const o of all) apply(o, [s])
+          else if (s.kind === 'begin') for (const o of all) o.begin()
+          else if (s.kind === 'keep') for (const o of all) o.keep()
+          else if (s.kind === 'rollback') for (const o of all) o.rollback()
+          else if (s.kind === 'read') {
+            const expected = show(await reference.get(k(s.key)))
+            const read = overAsync.getNow(k(s.key))
+            expect(show(read instanceof Promise ? await read : read)).toBe(expected)
+            const now = overSync.getNow(k(s.key))
+            expect(now instanceof Promise).toBe(false)
+            expect(show(now as Uint8Array | undefined)).toBe(expected)
+            expect(show(await overSync.get(k(s.key)))).toBe(expected)
+            // The same key through namespaced views (prefix ‖ key, split either way).
+            const whole = readNow(prefixedWriter(overSync, k(s.key)), new Uint8Array(0))
+            expect(show(whole as Uint8Array | undefined)).toBe(expected)
+            expect(show(await prefixedWriter(overAsync, new Uint8Array(0)).get(k(s.key)))).toBe(expected)
+          }
+        }
+        expect(dump(overSync)).toEqual(dump(reference))
+      }),
+    )
+  })
+
+  it('a cached read is at hand once settled, the same array each time', async () => {
+    const o = new StateOverlay(base, { cacheReads: true })
+    const first = o.getNow(k(9))
+    expect(first).toBeInstanceOf(Promise)
+    const value = await first
+    expect(o.getNow(k(9))).toBe(value)
+    expect(await o.get(k(9))).toBe(value)
+    expect(o.getNow(k(3))).toBeInstanceOf(Promise)
+    await Promise.resolve()
+    expect(o.getNow(k(3))).toBeUndefined()
+  })
+
+  it('tells many keys apart (ids of recent keys are reused only when every byte matches)', async () => {
+    const o = new StateOverlay(base, { cacheReads: true })
+    const reference = new Map<string, string>()
+    const keys = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 140 }), { numRuns: 20_000, seed: 3 })
+    keys.forEach((key, i) => {
+      if (key[0] === 9) return
+      const value = Uint8Array.of(i & 0xff, i >> 8)
+      prefixedWriter(o, key.subarray(0, 1)).set(key.subarray(1), value)
+      reference.set(toHex(key), toHex(value))
+    })
+    for (const key of keys) {
+      if (key[0] === 9) continue
+      expect(show(o.getNow(key) as Uint8Array | undefined)).toBe(reference.get(toHex(key)))
+      const view = prefixedWriter(o, key.subarray(0, key.length >> 1))
+      expect(show(await view.get(key.subarray(key.length >> 1)))).toBe(reference.get(toHex(key)))
+    }
+    expect(o.size).toBe(reference.size)
+    // changes() sorts by id; the order is compareBytes' on the keys.
+    const changed = o.changes().map((c) => c.key)
+    const sorted = changed.slice().sort(compareBytes)
+    expect(changed.map(toHex)).toEqual(sorted.map(toHex))
+  })
+
+  it('takes a then-able that is not a native promise from the base as a pending read', async () => {
+    const thenable: StateReader = {
+      get: (key) =>
+        ({
+          then: (ok: (v: Uint8Array | undefined) => unknown) =>
+            ok(key[0] === 9 ? Uint8Array.of(90) : undefined),
+        }) as unknown as Promise<Uint8Array | undefined>,
+    }
+    const o = new StateOverlay(thenable, { cacheReads: true })
+    expect(isPending(o.getNow(k(9)))).toBe(true)
+    expect(await o.get(k(9))).toEqual(Uint8Array.of(90))
+    expect(o.getNow(k(9))).toEqual(Uint8Array.of(90))
+    expect(await o.get(k(3))).toBeUndefined()
+    expect(o.getNow(k(3))).toBeUndefined()
+  })
+
+  it('a failed read is not remembered', async () => {
+    let fail = true
+    const flaky: StateReader = {
+      get: () => (fail ? Promise.reject(new Error('io')) : Promise.resolve(Uint8Array.of(1))),
+    }
+    const o = new StateOverlay(flaky, { cacheReads: true })
+    await expect(o.get(k(1))).rejects.toThrow('io')
+    fail = false
+    expect(await o.get(k(1))).toEqual(Uint8Array.of(1))
   })
 })
