@@ -52,7 +52,7 @@ import {
 } from './node-codec.js'
 import { pathBit, type StateProof } from './proof.js'
 import { StateError, StateErrorCode } from './state-error.js'
-import type { KvWrite, PreparedStateUpdate, StateChange, StateReader } from './types.js'
+import type { KvWrite, PreparedStateUpdate, StateChange, StateRead, StateReader } from './types.js'
 
 export type SparseMerkleTreeOptions = {
   /**
@@ -149,6 +149,17 @@ export class SparseMerkleTree implements StateReader {
     if (this.store.getSync === undefined) return this.store.get(k)
     try {
       return Promise.resolve(this.store.getSync(k))
+    } catch (e) {
+      return Promise.reject(e as Error)
+    }
+  }
+
+  /** The committed value without a promise when the store reads synchronously (StateReader.getNow). */
+  getNow(key: Uint8Array): StateRead {
+    const k = bucketKey(Bucket.stateValue, key)
+    if (this.store.getSync === undefined) return this.store.get(k)
+    try {
+      return this.store.getSync(k)
     } catch (e) {
       return Promise.reject(e as Error)
     }

@@ -392,6 +392,23 @@ describe('SparseMerkleTree: prepare / commit', () => {
     await store.close()
   })
 
+  it('getNow agrees with get (present and missing keys; memory-level and LevelDB)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govchain-getnow-'))
+    try {
+      for (const store of [await openMemoryStore(), await openLevelStore(dir)]) {
+        const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+        const keys = Array.from({ length: 50 }, (_, i) => new Uint8Array([i, 1]))
+        await commitBatch(store, tree, normalize(keys.map((key) => ({ key, value: key.slice(0, 1) }))))
+        for (const key of [...keys, new Uint8Array([99, 1])]) {
+          expect(await tree.getNow(key)).toEqual(await tree.get(key))
+        }
+        await store.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('a prepared update can be committed again later only while its base is current', async () => {
     const store = await openMemoryStore()
     const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
