@@ -26,8 +26,8 @@
  * pages, and collected once unreachable), so commit() only swaps the root and trims the new
  * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
  * `getMany` per page level), applies the changes, encodes the new pages into the write batch and
- * drops the nodes it read, so a large batch needs bounded memory beyond its own writes. Each
- * changed node is hashed exactly once.
+ * drops the nodes it read, so a large batch needs bounded memory beyond its own writes (the
+ * next group's reads overlap the current group's work). Each changed node is hashed exactly once.
  */
 import { compareBytes, equalBytes, toHex } from '../bytes.js'
 import { sha256 } from '../crypto/index.js'
@@ -203,11 +203,20 @@ export class SparseMerkleTree implements StateReader {
       newRoot = batch.build(0, batch.inserts(0, items.length))
     } else {
       // Below cacheDepth, in bounded groups: load the pages, apply, write the new pages, and let
-      // the loaded nodes go, so the peak memory of a large batch stays bounded.
+      // the loaded nodes go, so the peak memory of a large batch stays bounded. The next group's
+      // reads start (in LevelDB's threads) before this group is applied: at most two in memory.
       const tasks = await this.loadCachedLevels(base, items, baseRoot)
-      for (let i = 0; i < tasks.length; i += this.groupSize) {
+      const load = (i: number): Promise<PageWant[]> | undefined => {
+        if (i >= tasks.length) return undefined
         const group = tasks.slice(i, i + this.groupSize)
-        await this.loadDeepPages(group, items, baseRoot)
+        const loaded = this.loadDeepPages(group, items, baseRoot).then(() => group)
+        loaded.catch(() => {}) // handled where it is awaited (not awaited if an apply throws first)
+        return loaded
+      }
+      let next = load(0)
+      for (let i = 0; next !== undefined; i += this.groupSize) {
+        const group = await next
+        next = load(i + this.groupSize)
         for (const t of group) {
           batch.applyBelowCache(t.parent, t.side, t.top!, t.lo, t.hi)
           t.top = undefined
