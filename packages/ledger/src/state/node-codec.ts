@@ -16,7 +16,7 @@
  * stored (in the parent records), never recomputed when reading.
  */
 import { toHex } from '../bytes.js'
-import { sha256 } from '../crypto/index.js'
+import { sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { StateError, StateErrorCode } from './state-error.js'
 
@@ -31,12 +31,20 @@ export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind]
 
 export const PAGE_DEPTH = 4
 
+/** Flag of a node whose arrays may be views into a buffer shared by many nodes (see TreeNode). */
+const TRANSIENT = 1 << 6
+
 /**
  * A node held in memory: the two 32-byte halves of its record as separate arrays (≤ 64 bytes,
  * so V8 keeps them on its heap: cheap to allocate and to collect) and the kinds in `flags`.
  * `left`/`right` point to the children when they are in memory too: always for children in the
  * same page; for a child page, only while it is cached or loaded for a batch. Never mutated
  * except for those two links, so versions of the tree share nodes.
+ *
+ * A "transient" node's arrays may be views into a buffer shared with many other nodes (a page
+ * read for one batch, or a batch's slab of hashes): fine for the nodes of one batch, but a node
+ * kept in the cache must not pin such a buffer, so a transient leaf that lands in the cached
+ * levels is copied first (`settled`). (Only leaves move between depths.)
  */
 export class TreeNode {
   left: TreeNode | undefined = undefined
@@ -52,7 +60,7 @@ export class TreeNode {
 
   private constructor(
     readonly hash: Uint8Array,
-    /** Bits 0–1: own kind; bits 2–3: left child kind; bits 4–5: right child kind. */
+    /** Bits 0–1: own kind; bits 2–3: left child kind; bits 4–5: right child kind; TRANSIENT. */
     readonly flags: number,
     /** Leaf: path. Internal: left child hash (zeros when empty). */
     readonly a: Uint8Array,
@@ -60,8 +68,19 @@ export class TreeNode {
     readonly b: Uint8Array,
   ) {}
 
-  static leaf(path: Uint8Array, valueHash: Uint8Array, hash = nodeHash(LEAF_TAG, path, valueHash)): TreeNode {
-    return new TreeNode(hash, NodeKind.leaf, path, valueHash)
+  static leaf(
+    path: Uint8Array,
+    valueHash: Uint8Array,
+    hash = nodeHash(LEAF_TAG, path, valueHash),
+    transient = false,
+  ): TreeNode {
+    return new TreeNode(hash, NodeKind.leaf | (transient ? TRANSIENT : 0), path, valueHash)
+  }
+
+  /** A new leaf whose hash is written into `hash` (32 bytes), e.g. a view into a slab. */
+  static leafInto(path: Uint8Array, valueHash: Uint8Array, hash: Uint8Array, transient: boolean): TreeNode {
+    nodeHashInto(LEAF_TAG, path, valueHash, hash)
+    return TreeNode.leaf(path, valueHash, hash, transient)
   }
 
   static internal(
@@ -70,8 +89,33 @@ export class TreeNode {
     right: Uint8Array,
     rightKind: NodeKind,
     hash = nodeHash(INTERNAL_TAG, left, right),
+    transient = false,
   ): TreeNode {
-    return new TreeNode(hash, NodeKind.internal | (leftKind << 2) | (rightKind << 4), left, right)
+    const flags = NodeKind.internal | (leftKind << 2) | (rightKind << 4) | (transient ? TRANSIENT : 0)
+    return new TreeNode(hash, flags, left, right)
+  }
+
+  /** A new internal node whose hash is written into `hash` (32 bytes). */
+  static internalInto(
+    left: Uint8Array,
+    leftKind: NodeKind,
+    right: Uint8Array,
+    rightKind: NodeKind,
+    hash: Uint8Array,
+  ): TreeNode {
+    nodeHashInto(INTERNAL_TAG, left, right, hash)
+    return TreeNode.internal(left, leftKind, right, rightKind, hash)
+  }
+
+  /** Whether this node's arrays may be views into a shared buffer (see the class doc). */
+  get isTransient(): boolean {
+    return (this.flags & TRANSIENT) !== 0
+  }
+
+  /** This node, or for a transient leaf a copy that owns its arrays (to be kept in the cache). */
+  settled(): TreeNode {
+    if (!this.isTransient || !this.isLeaf) return this
+    return TreeNode.leaf(this.a.slice(), this.b.slice(), this.hash.slice())
   }
 
   get isLeaf(): boolean {
@@ -111,22 +155,49 @@ export function isPageTop(depth: number, kind: NodeKind): boolean {
   return depth === 0 || (kind === NodeKind.internal && depth % PAGE_DEPTH === 0)
 }
 
-/**
- * SHA-256 in a 32-byte array on V8's heap (what crypto's `sha256` returns on Node). node:crypto
- * returns every digest in its own native buffer; holding many of those (the tree holds ~1 hash
- * per key) fragmented native memory: measured here, RSS stayed 0.5–0.7 GB above the JS heap after
- * building 200k keys, and GC time dominated a batch.
- */
-export const heapHash: (data: Uint8Array) => Uint8Array = sha256
-
 const scratch = new Uint8Array(HASHED_LENGTH)
 
-/** H(tag ‖ a ‖ b): the leaf / internal node hash of proof.ts, without allocating the preimage. */
+/**
+ * H(tag ‖ a ‖ b): the leaf / internal node hash of proof.ts, without allocating the preimage, in
+ * a 32-byte array on V8's heap. (node:crypto returns every digest in its own native buffer;
+ * holding many of those — the tree holds ~1 hash per key — fragmented native memory: measured
+ * here, RSS stayed 0.5–0.7 GB above the JS heap after building 200k keys, and GC time dominated
+ * a batch.)
+ */
 export function nodeHash(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HASH_LENGTH)
+  nodeHashInto(tag, a, b, out)
+  return out
+}
+
+/** nodeHash written into `out` (32 bytes). */
+function nodeHashInto(tag: number, a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
   scratch[0] = tag
-  scratch.set(a, 1)
-  scratch.set(b, 1 + HASH_LENGTH)
-  return heapHash(scratch)
+  put32(scratch, 1, a)
+  put32(scratch, 1 + HASH_LENGTH, b)
+  sha256Into(scratch, out, 0)
+}
+
+const SMALL_SLAB_BYTES = 64 * 1024
+
+/**
+ * Hands out small arrays (hashes, database keys) as views into shared 64 KB buffers: a view costs
+ * ~100 bytes of heap where a 32-byte array of its own costs ~230. For what one batch holds only
+ * (see TreeNode's doc on transient nodes): one view kept for long keeps its whole buffer.
+ */
+export class Slab {
+  private buffer = new Uint8Array(0)
+  private offset = 0
+
+  take(length: number): Uint8Array {
+    if (this.offset + length > this.buffer.length) {
+      this.buffer = new Uint8Array(Math.max(SMALL_SLAB_BYTES, length))
+      this.offset = 0
+    }
+    const view = this.buffer.subarray(this.offset, this.offset + length)
+    this.offset += length
+    return view
+  }
 }
 
 export function isZeroHash(h: Uint8Array): boolean {
@@ -169,8 +240,8 @@ function corruptPage(c: PageCursor, why: string): StateError {
 }
 
 function pageHalf(c: PageCursor, start: number): Uint8Array {
-  const v = c.page.subarray(start, start + HASH_LENGTH)
-  return c.copy ? v.slice() : v
+  const end = start + HASH_LENGTH
+  return c.copy ? c.page.slice(start, end) : c.page.subarray(start, end)
 }
 
 function childKindOf(h: Uint8Array, isLeaf: number): NodeKind {
@@ -189,7 +260,7 @@ function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind
   if (tag === LEAF_TAG) {
     if (expected !== undefined && expected !== NodeKind.leaf)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
-    node = TreeNode.leaf(a, b, h)
+    node = TreeNode.leaf(a, b, h, !c.copy)
   } else {
     if (expected !== undefined && expected !== NodeKind.internal)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
@@ -200,7 +271,7 @@ function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind
     if (lk === NodeKind.empty && rk !== NodeKind.internal)
       throw corruptPage(c, `uncollapsed node at depth ${d}`)
     if (rk === NodeKind.empty && lk === NodeKind.leaf) throw corruptPage(c, `uncollapsed node at depth ${d}`)
-    node = TreeNode.internal(a, lk, b, rk, h)
+    node = TreeNode.internal(a, lk, b, rk, h, !c.copy)
   }
   if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
     throw corruptPage(c, `hash mismatch at depth ${d}`)

@@ -30,18 +30,18 @@
  * next group's reads overlap the current group's work). Each changed node is hashed exactly once.
  */
 import { compareBytes, equalBytes, toHex } from '../bytes.js'
-import { sha256 } from '../crypto/index.js'
+import { sha256, sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey } from '../storage/buckets.js'
 import type { KvStore } from '../storage/kv.js'
 import {
   decodePage,
   encodePages,
-  heapHash,
   isPageTop,
   isZeroHash,
   NodeKind,
   PAGE_DEPTH,
+  Slab,
   TreeNode,
 } from './node-codec.js'
 import { pathBit, type StateProof } from './proof.js'
@@ -190,14 +190,24 @@ export class SparseMerkleTree implements StateReader {
     if (changes.length === 0) {
       return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
     }
-    const items: Item[] = changes.map((c) => ({
-      path: heapHash(c.key),
-      valueHash: c.value === null ? null : heapHash(c.value),
-    }))
+    // The paths and value hashes, in one buffer: 32-byte views into it (see Slab). Leaves that
+    // land in the cached levels get copies (Batch.build, TreeNode.settled).
+    const hashes = new Uint8Array(changes.length * 2 * HASH_LENGTH)
+    const items: Item[] = changes.map((c, i) => {
+      const at = i * 2 * HASH_LENGTH
+      sha256Into(c.key, hashes, at)
+      if (c.value === null) return { path: hashes.subarray(at, at + HASH_LENGTH), valueHash: null }
+      sha256Into(c.value, hashes, at + HASH_LENGTH)
+      return {
+        path: hashes.subarray(at, at + HASH_LENGTH),
+        valueHash: hashes.subarray(at + HASH_LENGTH, at + 2 * HASH_LENGTH),
+      }
+    })
     items.sort((a, b) => compareBytes(a.path, b.path))
 
     const writes: KvWrite[] = []
-    const batch = new Batch(items, this.cacheDepth, writes)
+    const keys = new Slab()
+    const batch = new Batch(items, this.cacheDepth, writes, keys)
     let newRoot: TreeNode | null
     if (base === null) {
       newRoot = batch.build(0, batch.inserts(0, items.length))
@@ -225,11 +235,12 @@ export class SparseMerkleTree implements StateReader {
       }
       newRoot = batch.apply(base, 0, 0, items.length)
     }
+    newRoot = newRoot?.settled() ?? null // the new root is kept
     const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
     if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
     batch.flush()
     for (const c of changes) {
-      const key = bucketKey(Bucket.stateValue, c.key)
+      const key = slabKey(keys, Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
     return this.remember(
@@ -448,6 +459,20 @@ function sideOf(node: TreeNode | null): Side {
   return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
 }
 
+/** A side that lands in the cached levels: a transient leaf is copied (TreeNode.settled). */
+function settledSide(side: Side): Side {
+  const node = side.node
+  return node === undefined || !node.isTransient || !node.isLeaf ? side : sideOf(node.settled())
+}
+
+/** bucketKey(bucket, rest) as a view into `slab`. */
+function slabKey(slab: Slab, bucket: Bucket, rest: Uint8Array): Uint8Array {
+  const key = slab.take(1 + rest.length)
+  key[0] = bucket
+  key.set(rest, 1)
+  return key
+}
+
 /**
  * The synchronous part of prepare(): builds the new nodes, and appends to `writes` a put for
  * every new page (at flush()) and a delete for every replaced page.
@@ -461,10 +486,15 @@ class Batch {
   private readonly written = new Set<string>()
   private readonly deleted: { hex: string; hash: Uint8Array }[] = []
 
+  /** Hashes of the new nodes below cacheDepth (never kept in the cache). */
+  private readonly hashes = new Slab()
+
   constructor(
     private readonly items: readonly Item[],
     private readonly cacheDepth: number,
     private readonly writes: KvWrite[],
+    /** Where the database keys of `writes` go. */
+    private readonly keys: Slab,
   ) {}
 
   /** Applies items [lo, hi) to `top`, child `side` of `parent` and a page at cacheDepth. */
@@ -481,7 +511,11 @@ class Batch {
   flush(): void {
     const pages = encodePages(this.pageTops)
     this.pageTops.forEach((t, i) => {
-      this.writes.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      this.writes.push({
+        type: 'put',
+        key: slabKey(this.keys, Bucket.stateNode, t.node.hash),
+        value: pages[i]!,
+      })
       if (t.depth === 0) this.written.add(toHex(t.node.hash))
       // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
       if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
@@ -489,7 +523,7 @@ class Batch {
     this.pageTops.length = 0
     for (const d of this.deleted) {
       if (!this.written.has(d.hex))
-        this.writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, d.hash) })
+        this.writes.push({ type: 'del', key: slabKey(this.keys, Bucket.stateNode, d.hash) })
     }
     this.deleted.length = 0
   }
@@ -567,12 +601,11 @@ class Batch {
     if (lo === hi) return null
     if (hi - lo === 1) {
       const e = entries[lo]!
-      // A kept leaf; copied when it lands in the cached levels (its fields may be views into a
-      // whole page read for this batch).
-      const n = e.node
-      if (n !== undefined)
-        return depth < this.cacheDepth ? TreeNode.leaf(n.a.slice(), n.b.slice(), n.hash.slice()) : n
-      return TreeNode.leaf(e.path, e.valueHash!)
+      if (e.node !== undefined) return e.node // a kept leaf (settled by join if it lands in the cache)
+      // A new leaf: views into the batch's buffers below the cache, arrays of its own in it.
+      if (depth > this.cacheDepth)
+        return TreeNode.leafInto(e.path, e.valueHash!, this.hashes.take(HASH_LENGTH), true)
+      return TreeNode.leaf(e.path.slice(), e.valueHash!.slice())
     }
     const split = splitIndex(entries, lo, hi, depth)
     const left = sideOf(this.build(depth + 1, entries, lo, split))
@@ -584,7 +617,24 @@ class Batch {
   private join(left: Side, right: Side, depth: number): TreeNode | null {
     if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right.node ?? null
     if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left.node!
-    const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    let node: TreeNode
+    if (depth > this.cacheDepth) {
+      node = TreeNode.internalInto(
+        left.hash,
+        left.kind,
+        right.hash,
+        right.kind,
+        this.hashes.take(HASH_LENGTH),
+      )
+    } else {
+      // The new node (or, at cacheDepth, its hash) is kept in the cache, and so are its children
+      // when they are leaves (in its page) or within the cached levels.
+      if (depth < this.cacheDepth) {
+        left = settledSide(left)
+        right = settledSide(right)
+      }
+      node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    }
     node.left = left.node
     node.right = right.node
     if (isPageTop(depth, NodeKind.internal)) this.pageTops.push({ node, depth })
