@@ -173,8 +173,8 @@ export function nodeHash(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array 
 /** nodeHash written into `out` (32 bytes). */
 function nodeHashInto(tag: number, a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
   scratch[0] = tag
-  put32(scratch, 1, a)
-  put32(scratch, 1 + HASH_LENGTH, b)
+  scratch.set(a, 1)
+  scratch.set(b, 1 + HASH_LENGTH)
   sha256Into(scratch, out, 0)
 }
 
@@ -322,11 +322,6 @@ export function encodePages(
   return pages
 }
 
-/** 32 bytes of `src` into `out` at `offset` (a loop: cheaper than `set` for arrays this small). */
-function put32(out: Uint8Array, offset: number, src: Uint8Array): void {
-  for (let i = 0; i < HASH_LENGTH; i++) out[offset + i] = src[i]!
-}
-
 /** Writes the records under `n` (at depth `d`) from `offset`; returns the end offset. */
 function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): number {
   const source = n.source
@@ -341,8 +336,8 @@ function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): n
   }
   const leaf = n.isLeaf
   out[offset] = leaf ? LEAF_TAG : INTERNAL_TAG
-  put32(out, offset + 1, n.a)
-  put32(out, offset + 1 + HASH_LENGTH, n.b)
+  out.set(n.a, offset + 1)
+  out.set(n.b, offset + 1 + HASH_LENGTH)
   if (leaf) return offset + LEAF_RECORD_LENGTH
   out[offset + HASHED_LENGTH] =
     (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)
