@@ -72,13 +72,53 @@ export type SparseMerkleTreeOptions = {
 export const DEFAULT_STATE_CACHE_DEPTH = 16
 const DEFAULT_GROUP_SIZE = 1024
 
-type Item = { readonly path: Uint8Array; readonly valueHash: Uint8Array | null }
-/** An entry of a subtree being (re)built: a new leaf, or an existing leaf node. */
-type BuildEntry = {
-  readonly path: Uint8Array
-  readonly valueHash: Uint8Array | null
-  readonly node?: TreeNode
+/**
+ * A batch's changes sorted by path, as item indices into two buffers of 32-byte entries (paths,
+ * value hashes) rather than an object and two arrays per change.
+ */
+class Items {
+  constructor(
+    readonly length: number,
+    private readonly paths: Uint8Array,
+    private readonly valueHashes: Uint8Array,
+    /** 1 where the item deletes its key. */
+    private readonly deletes: Uint8Array,
+  ) {}
+
+  /** Bit `depth` of item i's path (pathBit). */
+  bit(i: number, depth: number): number {
+    return (this.paths[i * HASH_LENGTH + (depth >> 3)]! >> (7 - (depth & 7))) & 1
+  }
+
+  isDelete(i: number): boolean {
+    return this.deletes[i] === 1
+  }
+
+  /** compareBytes(path of item i, `path`). */
+  comparePath(i: number, path: Uint8Array): number {
+    const at = i * HASH_LENGTH
+    for (let k = 0; k < HASH_LENGTH; k++) {
+      const d = this.paths[at + k]! - path[k]!
+      if (d !== 0) return d
+    }
+    return 0
+  }
+
+  /** A new leaf for item i: views into the buffers (`transient`), or arrays of its own. */
+  leaf(i: number, hash: Uint8Array | undefined): TreeNode {
+    const at = i * HASH_LENGTH
+    const end = at + HASH_LENGTH
+    if (hash === undefined) return TreeNode.leaf(this.paths.slice(at, end), this.valueHashes.slice(at, end))
+    return TreeNode.leafInto(this.paths.subarray(at, end), this.valueHashes.subarray(at, end), hash, true)
+  }
 }
+
+/**
+ * The entries of a subtree being (re)built, sorted by path: item indices, and KEPT for the one
+ * existing leaf that stays (given separately).
+ */
+type BuildEntries = readonly number[]
+const KEPT = -1
 type Placed = { readonly node: TreeNode; readonly depth: number }
 /** One side of an internal node: its hash and kind, and the node when it is in memory. */
 type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
@@ -190,27 +230,14 @@ export class SparseMerkleTree implements StateReader {
     if (changes.length === 0) {
       return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
     }
-    // The paths and value hashes, in one buffer: 32-byte views into it (see Slab). Leaves that
-    // land in the cached levels get copies (Batch.build, TreeNode.settled).
-    const hashes = new Uint8Array(changes.length * 2 * HASH_LENGTH)
-    const items: Item[] = changes.map((c, i) => {
-      const at = i * 2 * HASH_LENGTH
-      sha256Into(c.key, hashes, at)
-      if (c.value === null) return { path: hashes.subarray(at, at + HASH_LENGTH), valueHash: null }
-      sha256Into(c.value, hashes, at + HASH_LENGTH)
-      return {
-        path: hashes.subarray(at, at + HASH_LENGTH),
-        valueHash: hashes.subarray(at + HASH_LENGTH, at + 2 * HASH_LENGTH),
-      }
-    })
-    items.sort((a, b) => compareBytes(a.path, b.path))
+    const items = hashChanges(changes)
 
     const writes: KvWrite[] = []
     const keys = new Slab()
     const batch = new Batch(items, this.cacheDepth, writes, keys)
     let newRoot: TreeNode | null
     if (base === null) {
-      newRoot = batch.build(0, batch.inserts(0, items.length))
+      newRoot = batch.build(0, batch.inserts(0, items.length), undefined)
     } else {
       // Below cacheDepth, in bounded groups: load the pages, apply, write the new pages, and let
       // the loaded nodes go, so the peak memory of a large batch stays bounded. The next group's
@@ -373,11 +400,7 @@ export class SparseMerkleTree implements StateReader {
    * committed tree (the cache), one `getMany` per page level. Returns the pages at cacheDepth
    * that the items reach, still to be read.
    */
-  private async loadCachedLevels(
-    base: TreeNode,
-    items: readonly Item[],
-    readAt: Uint8Array,
-  ): Promise<PageWant[]> {
+  private async loadCachedLevels(base: TreeNode, items: Items, readAt: Uint8Array): Promise<PageWant[]> {
     const tasks: PageWant[] = []
     let wants: PageWant[] = []
     const want = (w: PageWant): void => void (w.depth === this.cacheDepth ? tasks : wants).push(w)
@@ -398,7 +421,7 @@ export class SparseMerkleTree implements StateReader {
    * Reads the pages at cacheDepth of `group` (into `top`, not linked into the committed tree) and
    * every deeper page the items reach (linked below them), one `getMany` per page level.
    */
-  private async loadDeepPages(group: PageWant[], items: readonly Item[], readAt: Uint8Array): Promise<void> {
+  private async loadDeepPages(group: PageWant[], items: Items, readAt: Uint8Array): Promise<void> {
     let wants = group
     let first = true
     while (wants.length > 0) {
@@ -430,7 +453,7 @@ function collectWants(
   depth: number,
   lo: number,
   hi: number,
-  items: readonly Item[],
+  items: Items,
   want: (w: PageWant) => void,
 ): void {
   if (node.isLeaf) return
@@ -446,13 +469,62 @@ function collectWants(
 }
 
 /** First index in [lo, hi) whose path has bit `depth` set (paths sorted, equal above `depth`). */
-function splitIndex(items: readonly { path: Uint8Array }[], lo: number, hi: number, depth: number): number {
+function splitIndex(items: Items, lo: number, hi: number, depth: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (pathBit(items[mid]!.path, depth) === 0) lo = mid + 1
+    if (items.bit(mid, depth) === 0) lo = mid + 1
     else hi = mid
   }
   return lo
+}
+
+/** splitIndex over build entries (item indices and KEPT, the path of `kept`). */
+function splitEntries(
+  items: Items,
+  entries: BuildEntries,
+  kept: TreeNode | undefined,
+  lo: number,
+  hi: number,
+  depth: number,
+): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const e = entries[mid]!
+    if ((e === KEPT ? pathBit(kept!.a, depth) : items.bit(e, depth)) === 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Hashes the keys and values of `changes` (sorted by key) into Items sorted by path. The value
+ * hashes are written straight to their sorted place.
+ */
+function hashChanges(changes: readonly StateChange[]): Items {
+  const n = changes.length
+  const keyHashes = new Uint8Array(n * HASH_LENGTH)
+  for (let i = 0; i < n; i++) sha256Into(changes[i]!.key, keyHashes, i * HASH_LENGTH)
+  const order = Array.from({ length: n }, (_, i) => i)
+  order.sort((x, y) => {
+    const a = x * HASH_LENGTH
+    const b = y * HASH_LENGTH
+    for (let k = 0; k < HASH_LENGTH; k++) {
+      const d = keyHashes[a + k]! - keyHashes[b + k]!
+      if (d !== 0) return d
+    }
+    return 0
+  })
+  const paths = new Uint8Array(n * HASH_LENGTH)
+  const valueHashes = new Uint8Array(n * HASH_LENGTH)
+  const deletes = new Uint8Array(n)
+  for (let j = 0; j < n; j++) {
+    const i = order[j]!
+    for (let k = 0; k < HASH_LENGTH; k++) paths[j * HASH_LENGTH + k] = keyHashes[i * HASH_LENGTH + k]!
+    const value = changes[i]!.value
+    if (value === null) deletes[j] = 1
+    else sha256Into(value, valueHashes, j * HASH_LENGTH)
+  }
+  return new Items(n, paths, valueHashes, deletes)
 }
 
 function sideOf(node: TreeNode | null): Side {
@@ -490,7 +562,7 @@ class Batch {
   private readonly hashes = new Slab()
 
   constructor(
-    private readonly items: readonly Item[],
+    private readonly items: Items,
     private readonly cacheDepth: number,
     private readonly writes: KvWrite[],
     /** Where the database keys of `writes` go. */
@@ -547,7 +619,7 @@ class Batch {
   private side(node: TreeNode, side: number, depth: number, lo: number, hi: number): Side {
     const kind = node.childKind(side)
     if (lo === hi) return { hash: node.childHash(side), kind, node: node.child(side) }
-    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi)))
+    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi), undefined))
     if (kind === NodeKind.internal && depth + 1 === this.cacheDepth) {
       const result = this.belowCache.get(node)?.[side]
       if (result === undefined) throw this.notLoaded(node, side)
@@ -570,46 +642,48 @@ class Batch {
   }
 
   /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
-  inserts(lo: number, hi: number): BuildEntry[] {
-    const entries: BuildEntry[] = []
-    for (let i = lo; i < hi; i++) if (this.items[i]!.valueHash !== null) entries.push(this.items[i]!)
+  inserts(lo: number, hi: number): number[] {
+    const entries: number[] = []
+    for (let i = lo; i < hi; i++) if (!this.items.isDelete(i)) entries.push(i)
     return entries
   }
 
   private applyToLeaf(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
     const existing = node.a
-    const entries: BuildEntry[] = []
+    const entries: number[] = []
     let replaced = false
     let keepAt = -1
     for (let i = lo; i < hi; i++) {
-      const it = this.items[i]!
-      const c = compareBytes(it.path, existing)
+      const c = this.items.comparePath(i, existing)
       if (c === 0) replaced = true
       else if (c > 0 && keepAt < 0) keepAt = entries.length
-      if (it.valueHash !== null) entries.push(it)
+      if (!this.items.isDelete(i)) entries.push(i)
     }
-    if (!replaced)
-      entries.splice(keepAt < 0 ? entries.length : keepAt, 0, { path: existing, valueHash: null, node })
-    const result = this.build(depth, entries)
+    if (!replaced) entries.splice(keepAt < 0 ? entries.length : keepAt, 0, KEPT)
+    const result = this.build(depth, entries, replaced ? undefined : node)
     if (result !== null && equalBytes(result.hash, node.hash)) return node // same value rewritten
     this.replaced(node, depth)
     return result
   }
 
-  /** The subtree at `depth` holding exactly `entries` (sorted by path). */
-  build(depth: number, entries: readonly BuildEntry[], lo = 0, hi = entries.length): TreeNode | null {
+  /** The subtree at `depth` holding exactly `entries` (sorted by path; KEPT is `kept`). */
+  build(
+    depth: number,
+    entries: BuildEntries,
+    kept: TreeNode | undefined,
+    lo = 0,
+    hi = entries.length,
+  ): TreeNode | null {
     if (lo === hi) return null
     if (hi - lo === 1) {
       const e = entries[lo]!
-      if (e.node !== undefined) return e.node // a kept leaf (settled by join if it lands in the cache)
+      if (e === KEPT) return kept! // settled by join if it lands in the cache
       // A new leaf: views into the batch's buffers below the cache, arrays of its own in it.
-      if (depth > this.cacheDepth)
-        return TreeNode.leafInto(e.path, e.valueHash!, this.hashes.take(HASH_LENGTH), true)
-      return TreeNode.leaf(e.path.slice(), e.valueHash!.slice())
+      return this.items.leaf(e, depth > this.cacheDepth ? this.hashes.take(HASH_LENGTH) : undefined)
     }
-    const split = splitIndex(entries, lo, hi, depth)
-    const left = sideOf(this.build(depth + 1, entries, lo, split))
-    const right = sideOf(this.build(depth + 1, entries, split, hi))
+    const split = splitEntries(this.items, entries, kept, lo, hi, depth)
+    const left = sideOf(this.build(depth + 1, entries, kept, lo, split))
+    const right = sideOf(this.build(depth + 1, entries, kept, split, hi))
     return this.join(left, right, depth)
   }
 
