@@ -57,16 +57,59 @@ export class TreeNode {
   source: Uint8Array | undefined = undefined
   sourceStart = 0
   sourceEnd = 0
+  /**
+   * A node decoded in place gets views of its hash and halves only when they are read: most
+   * nodes of a page read for a batch are never looked at, only copied as bytes. Its own record
+   * starts at `sourceStart`; its hash is at `hashAt` (in its parent's record) unless given.
+   */
+  private hashAt = 0
 
   private constructor(
-    readonly hash: Uint8Array,
+    private hashField: Uint8Array | undefined,
     /** Bits 0–1: own kind; bits 2–3: left child kind; bits 4–5: right child kind; TRANSIENT. */
     readonly flags: number,
-    /** Leaf: path. Internal: left child hash (zeros when empty). */
-    readonly a: Uint8Array,
-    /** Leaf: value hash. Internal: right child hash (zeros when empty). */
-    readonly b: Uint8Array,
+    private aField: Uint8Array | undefined,
+    private bField: Uint8Array | undefined,
   ) {}
+
+  get hash(): Uint8Array {
+    if (this.hashField === undefined) this.hashField = this.sourceView(this.hashAt)
+    return this.hashField
+  }
+
+  /** Leaf: path. Internal: left child hash (zeros when empty). */
+  get a(): Uint8Array {
+    if (this.aField === undefined) this.aField = this.sourceView(this.sourceStart + 1)
+    return this.aField
+  }
+
+  /** Leaf: value hash. Internal: right child hash (zeros when empty). */
+  get b(): Uint8Array {
+    if (this.bField === undefined) this.bField = this.sourceView(this.sourceStart + 1 + HASH_LENGTH)
+    return this.bField
+  }
+
+  private sourceView(start: number): Uint8Array {
+    return this.source!.subarray(start, start + HASH_LENGTH)
+  }
+
+  /**
+   * A node decoded in place (transient): its record at `start` in `page`, its hash `hash` if
+   * given, else at `hashAt` in `page`. The caller sets `sourceEnd`.
+   */
+  static inPage(
+    flags: number,
+    page: Uint8Array,
+    start: number,
+    hash: Uint8Array | undefined,
+    hashAt: number,
+  ): TreeNode {
+    const node = new TreeNode(hash, flags | TRANSIENT, undefined, undefined)
+    node.source = page
+    node.sourceStart = start
+    node.hashAt = hashAt
+    return node
+  }
 
   static leaf(
     path: Uint8Array,
@@ -207,10 +250,10 @@ export function isZeroHash(h: Uint8Array): boolean {
 
 /**
  * Decodes the page stored under `hash` whose top is at `depth` into linked TreeNodes and
- * returns the top. Node fields are views into `page` unless `copy` (for pages kept in the
- * cache, so that a node outliving its page does not keep the whole page alive). Throws
- * CORRUPT_NODE unless the page is exactly well formed (and, with `verifyHashes`, every record
- * hashes to the hash its parent gives for it).
+ * returns the top. Node fields are views into `page` (made when first read) unless `copy` (for
+ * pages kept in the cache, so that a node outliving its page does not keep the whole page
+ * alive). Throws CORRUPT_NODE unless the page is exactly well formed (and, with `verifyHashes`,
+ * every record hashes to the hash its parent gives for it).
  */
 export function decodePage(
   hash: Uint8Array,
@@ -221,7 +264,7 @@ export function decodePage(
   // A cursor object and module-level functions rather than closures: pages are decoded by the
   // thousand per block, and each closure costs an allocation (and a helper call under tsx).
   const cursor: PageCursor = { hash, page, offset: 0, verifyHashes: opts.verifyHashes, copy: opts.copy }
-  const top = parseRecord(cursor, hash, depth, depth === 0 ? undefined : NodeKind.internal)
+  const top = parseRecord(cursor, hash, 0, depth, depth === 0 ? undefined : NodeKind.internal)
   if (cursor.offset !== page.length) throw corruptPage(cursor, 'trailing bytes')
   return top
 }
@@ -239,55 +282,71 @@ function corruptPage(c: PageCursor, why: string): StateError {
   return new StateError(StateErrorCode.CORRUPT_NODE, `state page ${hex}: ${why}`, { hash: hex })
 }
 
-function pageHalf(c: PageCursor, start: number): Uint8Array {
-  const end = start + HASH_LENGTH
-  return c.copy ? c.page.slice(start, end) : c.page.subarray(start, end)
+function childKindAt(page: Uint8Array, start: number, isLeaf: number): NodeKind {
+  for (let i = start; i < start + HASH_LENGTH; i++) {
+    if (page[i] !== 0) return isLeaf ? NodeKind.leaf : NodeKind.internal
+  }
+  return NodeKind.empty
 }
 
-function childKindOf(h: Uint8Array, isLeaf: number): NodeKind {
-  return isZeroHash(h) ? NodeKind.empty : isLeaf ? NodeKind.leaf : NodeKind.internal
-}
-
-function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind | undefined): TreeNode {
+/**
+ * Parses the record at the cursor and its in-page descendants. Its hash is `h`, or (decoding
+ * in place, below the top) the 32 bytes at `hashAt` in the page.
+ */
+function parseRecord(
+  c: PageCursor,
+  h: Uint8Array | undefined,
+  hashAt: number,
+  d: number,
+  expected: NodeKind | undefined,
+): TreeNode {
   const { page } = c
   const offset = c.offset
   const tag = page[offset]
   const length = tag === LEAF_TAG ? LEAF_RECORD_LENGTH : tag === INTERNAL_TAG ? INTERNAL_RECORD_LENGTH : -1
   if (length < 0 || offset + length > page.length) throw corruptPage(c, `bad record at offset ${offset}`)
-  const a = pageHalf(c, offset + 1)
-  const b = pageHalf(c, offset + 1 + HASH_LENGTH)
-  let node: TreeNode
+  let flags: number
   if (tag === LEAF_TAG) {
     if (expected !== undefined && expected !== NodeKind.leaf)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
-    node = TreeNode.leaf(a, b, h, !c.copy)
+    flags = NodeKind.leaf
   } else {
     if (expected !== undefined && expected !== NodeKind.internal)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
     const kinds = page[offset + HASHED_LENGTH]!
     if ((kinds & ~3) !== 0) throw corruptPage(c, `bad child kinds at depth ${d}`)
-    const lk = childKindOf(a, kinds & 1)
-    const rk = childKindOf(b, kinds & 2)
+    const lk = childKindAt(page, offset + 1, kinds & 1)
+    const rk = childKindAt(page, offset + 1 + HASH_LENGTH, kinds & 2)
     if (lk === NodeKind.empty && rk !== NodeKind.internal)
       throw corruptPage(c, `uncollapsed node at depth ${d}`)
     if (rk === NodeKind.empty && lk === NodeKind.leaf) throw corruptPage(c, `uncollapsed node at depth ${d}`)
-    node = TreeNode.internal(a, lk, b, rk, h, !c.copy)
+    flags = NodeKind.internal | (lk << 2) | (rk << 4)
   }
-  if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
+  let node: TreeNode
+  if (c.copy) {
+    const a = page.slice(offset + 1, offset + 1 + HASH_LENGTH)
+    const b = page.slice(offset + 1 + HASH_LENGTH, offset + HASHED_LENGTH)
+    node =
+      tag === LEAF_TAG
+        ? TreeNode.leaf(a, b, h!)
+        : TreeNode.internal(a, ((flags >> 2) & 3) as NodeKind, b, ((flags >> 4) & 3) as NodeKind, h!)
+  } else {
+    node = TreeNode.inPage(flags, page, offset, h, hashAt)
+  }
+  if (c.verifyHashes && !sameHash(nodeHash(tag!, node.a, node.b), node.hash))
     throw corruptPage(c, `hash mismatch at depth ${d}`)
   c.offset = offset + length
-  if (!node.isLeaf) {
+  if (tag === INTERNAL_TAG) {
     for (let side = 0; side < 2; side++) {
-      if (node.isInPageChild(side, d))
-        node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+      if (!node.isInPageChild(side, d)) continue
+      const childHashAt = offset + 1 + side * HASH_LENGTH
+      // Copies: the child's hash is the parent's half (one array); in place: read when needed.
+      const childHash = c.copy ? node.childHash(side) : undefined
+      node.setChild(side, parseRecord(c, childHash, childHashAt, d + 1, node.childKind(side)))
     }
   }
-  if (!c.copy) {
-    // A node and its in-page descendants are one range of the page (pre-order).
-    node.source = page
-    node.sourceStart = offset
-    node.sourceEnd = c.offset
-  }
+  // A node and its in-page descendants are one range of the page (pre-order).
+  if (!c.copy) node.sourceEnd = c.offset
   return node
 }
 
