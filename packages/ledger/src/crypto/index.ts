@@ -1,5 +1,5 @@
 /** The crypto module: the only place that imports hash and signature libraries. */
-export { sha256 } from '#sha256'
+export { sha256, sha256Into } from '#sha256'
 export { verify, verifyAsync } from '#verify'
 export {
   isAcceptablePublicKey,

@@ -16,7 +16,7 @@
  * stored (in the parent records), never recomputed when reading.
  */
 import { toHex } from '../bytes.js'
-import { sha256 } from '../crypto/index.js'
+import { sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { StateError, StateErrorCode } from './state-error.js'
 
@@ -31,12 +31,20 @@ export type NodeKind = (typeof NodeKind)[keyof typeof NodeKind]
 
 export const PAGE_DEPTH = 4
 
+/** Flag of a node whose arrays may be views into a buffer shared by many nodes (see TreeNode). */
+const TRANSIENT = 1 << 6
+
 /**
  * A node held in memory: the two 32-byte halves of its record as separate arrays (≤ 64 bytes,
  * so V8 keeps them on its heap: cheap to allocate and to collect) and the kinds in `flags`.
  * `left`/`right` point to the children when they are in memory too: always for children in the
  * same page; for a child page, only while it is cached or loaded for a batch. Never mutated
  * except for those two links, so versions of the tree share nodes.
+ *
+ * A "transient" node's arrays may be views into a buffer shared with many other nodes (a page
+ * read for one batch, or a batch's slab of hashes): fine for the nodes of one batch, but a node
+ * kept in the cache must not pin such a buffer, so a transient leaf that lands in the cached
+ * levels is copied first (`settled`). (Only leaves move between depths.)
  */
 export class TreeNode {
   left: TreeNode | undefined = undefined
@@ -49,19 +57,73 @@ export class TreeNode {
   source: Uint8Array | undefined = undefined
   sourceStart = 0
   sourceEnd = 0
+  /**
+   * A node decoded in place gets views of its hash and halves only when they are read: most
+   * nodes of a page read for a batch are never looked at, only copied as bytes. Its own record
+   * starts at `sourceStart`; its hash is at `hashAt` (in its parent's record) unless given.
+   */
+  private hashAt = 0
 
   private constructor(
-    readonly hash: Uint8Array,
-    /** Bits 0–1: own kind; bits 2–3: left child kind; bits 4–5: right child kind. */
+    private hashField: Uint8Array | undefined,
+    /** Bits 0–1: own kind; bits 2–3: left child kind; bits 4–5: right child kind; TRANSIENT. */
     readonly flags: number,
-    /** Leaf: path. Internal: left child hash (zeros when empty). */
-    readonly a: Uint8Array,
-    /** Leaf: value hash. Internal: right child hash (zeros when empty). */
-    readonly b: Uint8Array,
+    private aField: Uint8Array | undefined,
+    private bField: Uint8Array | undefined,
   ) {}
 
-  static leaf(path: Uint8Array, valueHash: Uint8Array, hash = nodeHash(LEAF_TAG, path, valueHash)): TreeNode {
-    return new TreeNode(hash, NodeKind.leaf, path, valueHash)
+  get hash(): Uint8Array {
+    if (this.hashField === undefined) this.hashField = this.sourceView(this.hashAt)
+    return this.hashField
+  }
+
+  /** Leaf: path. Internal: left child hash (zeros when empty). */
+  get a(): Uint8Array {
+    if (this.aField === undefined) this.aField = this.sourceView(this.sourceStart + 1)
+    return this.aField
+  }
+
+  /** Leaf: value hash. Internal: right child hash (zeros when empty). */
+  get b(): Uint8Array {
+    if (this.bField === undefined) this.bField = this.sourceView(this.sourceStart + 1 + HASH_LENGTH)
+    return this.bField
+  }
+
+  private sourceView(start: number): Uint8Array {
+    return this.source!.subarray(start, start + HASH_LENGTH)
+  }
+
+  /**
+   * A node decoded in place (transient): its record at `start` in `page`, its hash `hash` if
+   * given, else at `hashAt` in `page`. The caller sets `sourceEnd`.
+   */
+  static inPage(
+    flags: number,
+    page: Uint8Array,
+    start: number,
+    hash: Uint8Array | undefined,
+    hashAt: number,
+  ): TreeNode {
+    const node = new TreeNode(hash, flags | TRANSIENT, undefined, undefined)
+    node.source = page
+    node.sourceStart = start
+    node.hashAt = hashAt
+    return node
+  }
+
+  static leaf(
+    path: Uint8Array,
+    valueHash: Uint8Array,
+    hash = nodeHash(LEAF_TAG, path, valueHash),
+    transient = false,
+  ): TreeNode {
+    return new TreeNode(hash, NodeKind.leaf | (transient ? TRANSIENT : 0), path, valueHash)
+  }
+
+  /** A new leaf whose hash is written into `hash` (32 bytes), e.g. a view into a slab. */
+  static leafInto(path: Uint8Array, valueHash: Uint8Array, hash: Uint8Array, transient: boolean): TreeNode {
+    nodeHashInto(LEAF_TAG, path, valueHash, hash)
+    return TreeNode.leaf(path, valueHash, hash, transient)
   }
 
   static internal(
@@ -70,8 +132,33 @@ export class TreeNode {
     right: Uint8Array,
     rightKind: NodeKind,
     hash = nodeHash(INTERNAL_TAG, left, right),
+    transient = false,
   ): TreeNode {
-    return new TreeNode(hash, NodeKind.internal | (leftKind << 2) | (rightKind << 4), left, right)
+    const flags = NodeKind.internal | (leftKind << 2) | (rightKind << 4) | (transient ? TRANSIENT : 0)
+    return new TreeNode(hash, flags, left, right)
+  }
+
+  /** A new internal node whose hash is written into `hash` (32 bytes). */
+  static internalInto(
+    left: Uint8Array,
+    leftKind: NodeKind,
+    right: Uint8Array,
+    rightKind: NodeKind,
+    hash: Uint8Array,
+  ): TreeNode {
+    nodeHashInto(INTERNAL_TAG, left, right, hash)
+    return TreeNode.internal(left, leftKind, right, rightKind, hash)
+  }
+
+  /** Whether this node's arrays may be views into a shared buffer (see the class doc). */
+  get isTransient(): boolean {
+    return (this.flags & TRANSIENT) !== 0
+  }
+
+  /** This node, or for a transient leaf a copy that owns its arrays (to be kept in the cache). */
+  settled(): TreeNode {
+    if (!this.isTransient || !this.isLeaf) return this
+    return TreeNode.leaf(this.a.slice(), this.b.slice(), this.hash.slice())
   }
 
   get isLeaf(): boolean {
@@ -111,22 +198,49 @@ export function isPageTop(depth: number, kind: NodeKind): boolean {
   return depth === 0 || (kind === NodeKind.internal && depth % PAGE_DEPTH === 0)
 }
 
-/**
- * SHA-256 in a 32-byte array on V8's heap (what crypto's `sha256` returns on Node). node:crypto
- * returns every digest in its own native buffer; holding many of those (the tree holds ~1 hash
- * per key) fragmented native memory: measured here, RSS stayed 0.5–0.7 GB above the JS heap after
- * building 200k keys, and GC time dominated a batch.
- */
-export const heapHash: (data: Uint8Array) => Uint8Array = sha256
-
 const scratch = new Uint8Array(HASHED_LENGTH)
 
-/** H(tag ‖ a ‖ b): the leaf / internal node hash of proof.ts, without allocating the preimage. */
+/**
+ * H(tag ‖ a ‖ b): the leaf / internal node hash of proof.ts, without allocating the preimage, in
+ * a 32-byte array on V8's heap. (node:crypto returns every digest in its own native buffer;
+ * holding many of those — the tree holds ~1 hash per key — fragmented native memory: measured
+ * here, RSS stayed 0.5–0.7 GB above the JS heap after building 200k keys, and GC time dominated
+ * a batch.)
+ */
 export function nodeHash(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HASH_LENGTH)
+  nodeHashInto(tag, a, b, out)
+  return out
+}
+
+/** nodeHash written into `out` (32 bytes). */
+function nodeHashInto(tag: number, a: Uint8Array, b: Uint8Array, out: Uint8Array): void {
   scratch[0] = tag
   scratch.set(a, 1)
   scratch.set(b, 1 + HASH_LENGTH)
-  return heapHash(scratch)
+  sha256Into(scratch, out, 0)
+}
+
+const SMALL_SLAB_BYTES = 64 * 1024
+
+/**
+ * Hands out small arrays (hashes, database keys) as views into shared 64 KB buffers: a view costs
+ * ~100 bytes of heap where a 32-byte array of its own costs ~230. For what one batch holds only
+ * (see TreeNode's doc on transient nodes): one view kept for long keeps its whole buffer.
+ */
+export class Slab {
+  private buffer = new Uint8Array(0)
+  private offset = 0
+
+  take(length: number): Uint8Array {
+    if (this.offset + length > this.buffer.length) {
+      this.buffer = new Uint8Array(Math.max(SMALL_SLAB_BYTES, length))
+      this.offset = 0
+    }
+    const view = this.buffer.subarray(this.offset, this.offset + length)
+    this.offset += length
+    return view
+  }
 }
 
 export function isZeroHash(h: Uint8Array): boolean {
@@ -136,10 +250,10 @@ export function isZeroHash(h: Uint8Array): boolean {
 
 /**
  * Decodes the page stored under `hash` whose top is at `depth` into linked TreeNodes and
- * returns the top. Node fields are views into `page` unless `copy` (for pages kept in the
- * cache, so that a node outliving its page does not keep the whole page alive). Throws
- * CORRUPT_NODE unless the page is exactly well formed (and, with `verifyHashes`, every record
- * hashes to the hash its parent gives for it).
+ * returns the top. Node fields are views into `page` (made when first read) unless `copy` (for
+ * pages kept in the cache, so that a node outliving its page does not keep the whole page
+ * alive). Throws CORRUPT_NODE unless the page is exactly well formed (and, with `verifyHashes`,
+ * every record hashes to the hash its parent gives for it).
  */
 export function decodePage(
   hash: Uint8Array,
@@ -150,7 +264,7 @@ export function decodePage(
   // A cursor object and module-level functions rather than closures: pages are decoded by the
   // thousand per block, and each closure costs an allocation (and a helper call under tsx).
   const cursor: PageCursor = { hash, page, offset: 0, verifyHashes: opts.verifyHashes, copy: opts.copy }
-  const top = parseRecord(cursor, hash, depth, depth === 0 ? undefined : NodeKind.internal)
+  const top = parseRecord(cursor, hash, 0, depth, depth === 0 ? undefined : NodeKind.internal)
   if (cursor.offset !== page.length) throw corruptPage(cursor, 'trailing bytes')
   return top
 }
@@ -168,55 +282,71 @@ function corruptPage(c: PageCursor, why: string): StateError {
   return new StateError(StateErrorCode.CORRUPT_NODE, `state page ${hex}: ${why}`, { hash: hex })
 }
 
-function pageHalf(c: PageCursor, start: number): Uint8Array {
-  const v = c.page.subarray(start, start + HASH_LENGTH)
-  return c.copy ? v.slice() : v
+function childKindAt(page: Uint8Array, start: number, isLeaf: number): NodeKind {
+  for (let i = start; i < start + HASH_LENGTH; i++) {
+    if (page[i] !== 0) return isLeaf ? NodeKind.leaf : NodeKind.internal
+  }
+  return NodeKind.empty
 }
 
-function childKindOf(h: Uint8Array, isLeaf: number): NodeKind {
-  return isZeroHash(h) ? NodeKind.empty : isLeaf ? NodeKind.leaf : NodeKind.internal
-}
-
-function parseRecord(c: PageCursor, h: Uint8Array, d: number, expected: NodeKind | undefined): TreeNode {
+/**
+ * Parses the record at the cursor and its in-page descendants. Its hash is `h`, or (decoding
+ * in place, below the top) the 32 bytes at `hashAt` in the page.
+ */
+function parseRecord(
+  c: PageCursor,
+  h: Uint8Array | undefined,
+  hashAt: number,
+  d: number,
+  expected: NodeKind | undefined,
+): TreeNode {
   const { page } = c
   const offset = c.offset
   const tag = page[offset]
   const length = tag === LEAF_TAG ? LEAF_RECORD_LENGTH : tag === INTERNAL_TAG ? INTERNAL_RECORD_LENGTH : -1
   if (length < 0 || offset + length > page.length) throw corruptPage(c, `bad record at offset ${offset}`)
-  const a = pageHalf(c, offset + 1)
-  const b = pageHalf(c, offset + 1 + HASH_LENGTH)
-  let node: TreeNode
+  let flags: number
   if (tag === LEAF_TAG) {
     if (expected !== undefined && expected !== NodeKind.leaf)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
-    node = TreeNode.leaf(a, b, h)
+    flags = NodeKind.leaf
   } else {
     if (expected !== undefined && expected !== NodeKind.internal)
       throw corruptPage(c, `wrong node kind at depth ${d}`)
     const kinds = page[offset + HASHED_LENGTH]!
     if ((kinds & ~3) !== 0) throw corruptPage(c, `bad child kinds at depth ${d}`)
-    const lk = childKindOf(a, kinds & 1)
-    const rk = childKindOf(b, kinds & 2)
+    const lk = childKindAt(page, offset + 1, kinds & 1)
+    const rk = childKindAt(page, offset + 1 + HASH_LENGTH, kinds & 2)
     if (lk === NodeKind.empty && rk !== NodeKind.internal)
       throw corruptPage(c, `uncollapsed node at depth ${d}`)
     if (rk === NodeKind.empty && lk === NodeKind.leaf) throw corruptPage(c, `uncollapsed node at depth ${d}`)
-    node = TreeNode.internal(a, lk, b, rk, h)
+    flags = NodeKind.internal | (lk << 2) | (rk << 4)
   }
-  if (c.verifyHashes && !sameHash(nodeHash(tag!, a, b), h))
+  let node: TreeNode
+  if (c.copy) {
+    const a = page.slice(offset + 1, offset + 1 + HASH_LENGTH)
+    const b = page.slice(offset + 1 + HASH_LENGTH, offset + HASHED_LENGTH)
+    node =
+      tag === LEAF_TAG
+        ? TreeNode.leaf(a, b, h!)
+        : TreeNode.internal(a, ((flags >> 2) & 3) as NodeKind, b, ((flags >> 4) & 3) as NodeKind, h!)
+  } else {
+    node = TreeNode.inPage(flags, page, offset, h, hashAt)
+  }
+  if (c.verifyHashes && !sameHash(nodeHash(tag!, node.a, node.b), node.hash))
     throw corruptPage(c, `hash mismatch at depth ${d}`)
   c.offset = offset + length
-  if (!node.isLeaf) {
+  if (tag === INTERNAL_TAG) {
     for (let side = 0; side < 2; side++) {
-      if (node.isInPageChild(side, d))
-        node.setChild(side, parseRecord(c, node.childHash(side), d + 1, node.childKind(side)))
+      if (!node.isInPageChild(side, d)) continue
+      const childHashAt = offset + 1 + side * HASH_LENGTH
+      // Copies: the child's hash is the parent's half (one array); in place: read when needed.
+      const childHash = c.copy ? node.childHash(side) : undefined
+      node.setChild(side, parseRecord(c, childHash, childHashAt, d + 1, node.childKind(side)))
     }
   }
-  if (!c.copy) {
-    // A node and its in-page descendants are one range of the page (pre-order).
-    node.source = page
-    node.sourceStart = offset
-    node.sourceEnd = c.offset
-  }
+  // A node and its in-page descendants are one range of the page (pre-order).
+  if (!c.copy) node.sourceEnd = c.offset
   return node
 }
 
@@ -251,11 +381,6 @@ export function encodePages(
   return pages
 }
 
-/** 32 bytes of `src` into `out` at `offset` (a loop: cheaper than `set` for arrays this small). */
-function put32(out: Uint8Array, offset: number, src: Uint8Array): void {
-  for (let i = 0; i < HASH_LENGTH; i++) out[offset + i] = src[i]!
-}
-
 /** Writes the records under `n` (at depth `d`) from `offset`; returns the end offset. */
 function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): number {
   const source = n.source
@@ -270,8 +395,8 @@ function writeRecord(n: TreeNode, d: number, out: Uint8Array, offset: number): n
   }
   const leaf = n.isLeaf
   out[offset] = leaf ? LEAF_TAG : INTERNAL_TAG
-  put32(out, offset + 1, n.a)
-  put32(out, offset + 1 + HASH_LENGTH, n.b)
+  out.set(n.a, offset + 1)
+  out.set(n.b, offset + 1 + HASH_LENGTH)
   if (leaf) return offset + LEAF_RECORD_LENGTH
   out[offset + HASHED_LENGTH] =
     (n.childKind(0) === NodeKind.leaf ? 1 : 0) | (n.childKind(1) === NodeKind.leaf ? 2 : 0)

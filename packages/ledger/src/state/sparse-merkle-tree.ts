@@ -17,7 +17,7 @@
  * (`abandonedWrites`). Only a crash between a prepare and the next commit, or a prepare that
  * ends after its base was replaced, leaves unreachable pages behind (disk, not correctness).
  *
- * Replaced pages are deleted in the same batch that adds their replacements, so the database
+ * Replaced pages are deleted in the batch that commits their replacements, so the database
  * holds exactly the latest committed tree (disk stays proportional to the number of keys) and
  * proofs exist only against the latest committed root. This is safe with content addressing
  * because no node is shared between two positions of one tree: a leaf hash binds its full
@@ -31,23 +31,23 @@
  * that point to the unchanged ones (old versions are shared, never mutated except to link cached
  * pages, and collected once unreachable), so commit() only swaps the root and trims the new
  * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
- * `getMany` per page level), applies the changes, encodes the new pages into the write batch and
- * drops the nodes it read, so a large batch needs bounded memory beyond its own writes. Each
- * changed node is hashed exactly once.
+ * `getMany` per page level), applies the changes, encodes and writes the new pages and drops
+ * the nodes it read, so a large batch needs bounded memory beyond its flat values and deletions
+ * (the next group's reads overlap the current group's work). Each changed node is hashed once.
  */
 import { byteString, compareBytes, equalBytes, toHex } from '../bytes.js'
-import { sha256 } from '../crypto/index.js'
+import { sha256, sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey } from '../storage/buckets.js'
 import { SegmentedWriter, type KvStore } from '../storage/kv.js'
 import {
   decodePage,
   encodePages,
-  heapHash,
   isPageTop,
   isZeroHash,
   NodeKind,
   PAGE_DEPTH,
+  Slab,
   TreeNode,
 } from './node-codec.js'
 import { pathBit, type StateProof } from './proof.js'
@@ -78,13 +78,53 @@ export type SparseMerkleTreeOptions = {
 export const DEFAULT_STATE_CACHE_DEPTH = 16
 const DEFAULT_GROUP_SIZE = 1024
 
-type Item = { readonly path: Uint8Array; readonly valueHash: Uint8Array | null }
-/** An entry of a subtree being (re)built: a new leaf, or an existing leaf node. */
-type BuildEntry = {
-  readonly path: Uint8Array
-  readonly valueHash: Uint8Array | null
-  readonly node?: TreeNode
+/**
+ * A batch's changes sorted by path, as item indices into two buffers of 32-byte entries (paths,
+ * value hashes) rather than an object and two arrays per change.
+ */
+class Items {
+  constructor(
+    readonly length: number,
+    private readonly paths: Uint8Array,
+    private readonly valueHashes: Uint8Array,
+    /** 1 where the item deletes its key. */
+    private readonly deletes: Uint8Array,
+  ) {}
+
+  /** Bit `depth` of item i's path (pathBit). */
+  bit(i: number, depth: number): number {
+    return (this.paths[i * HASH_LENGTH + (depth >> 3)]! >> (7 - (depth & 7))) & 1
+  }
+
+  isDelete(i: number): boolean {
+    return this.deletes[i] === 1
+  }
+
+  /** compareBytes(path of item i, `path`). */
+  comparePath(i: number, path: Uint8Array): number {
+    const at = i * HASH_LENGTH
+    for (let k = 0; k < HASH_LENGTH; k++) {
+      const d = this.paths[at + k]! - path[k]!
+      if (d !== 0) return d
+    }
+    return 0
+  }
+
+  /** A new leaf for item i: views into the buffers (`transient`), or arrays of its own. */
+  leaf(i: number, hash: Uint8Array | undefined): TreeNode {
+    const at = i * HASH_LENGTH
+    const end = at + HASH_LENGTH
+    if (hash === undefined) return TreeNode.leaf(this.paths.slice(at, end), this.valueHashes.slice(at, end))
+    return TreeNode.leafInto(this.paths.subarray(at, end), this.valueHashes.subarray(at, end), hash, true)
+  }
 }
+
+/**
+ * The entries of a subtree being (re)built, sorted by path: item indices, and KEPT for the one
+ * existing leaf that stays (given separately).
+ */
+type BuildEntries = readonly number[]
+const KEPT = -1
 type Placed = { readonly node: TreeNode; readonly depth: number }
 /** One side of an internal node: its hash and kind, and the node when it is in memory. */
 type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
@@ -212,14 +252,11 @@ export class SparseMerkleTree implements StateReader {
     if (changes.length === 0) {
       return this.remember({ baseRoot: baseRoot.slice(), root: baseRoot.slice(), writes: [] }, base, [])
     }
-    const items: Item[] = changes.map((c) => ({
-      path: heapHash(c.key),
-      valueHash: c.value === null ? null : heapHash(c.value),
-    }))
-    items.sort((a, b) => compareBytes(a.path, b.path))
+    const items = hashChanges(changes)
 
     const writes: KvWrite[] = []
-    const batch = new Batch(items, this.cacheDepth, writes)
+    const keys = new Slab()
+    const batch = new Batch(items, this.cacheDepth, writes, keys)
     // Registered before anything is staged: if this prepare fails, what it staged is still
     // deleted by the next commit.
     const staged: StagedPages = { hashes: [] }
@@ -227,14 +264,23 @@ export class SparseMerkleTree implements StateReader {
     this.staged.set(token, staged)
     let newRoot: TreeNode | null
     if (base === null) {
-      newRoot = batch.build(0, batch.inserts(0, items.length))
+      newRoot = batch.build(0, batch.inserts(0, items.length), undefined)
     } else {
       // Below cacheDepth, in bounded groups: load the pages, apply, write the new pages, and let
-      // the loaded nodes go, so the peak memory of a large batch stays bounded.
+      // the loaded nodes go, so the peak memory of a large batch stays bounded. The next group's
+      // reads start (in LevelDB's threads) before this group is applied: at most two in memory.
       const tasks = await this.loadCachedLevels(base, items, baseRoot)
-      for (let i = 0; i < tasks.length; i += this.groupSize) {
+      const load = (i: number): Promise<PageWant[]> | undefined => {
+        if (i >= tasks.length) return undefined
         const group = tasks.slice(i, i + this.groupSize)
-        await this.loadDeepPages(group, items, baseRoot)
+        const loaded = this.loadDeepPages(group, items, baseRoot).then(() => group)
+        loaded.catch(() => {}) // handled where it is awaited (not awaited if an apply throws first)
+        return loaded
+      }
+      let next = load(0)
+      for (let i = 0; next !== undefined; i += this.groupSize) {
+        const group = await next
+        next = load(i + this.groupSize)
         for (const t of group) {
           batch.applyBelowCache(t.parent, t.side, t.top!, t.lo, t.hi)
           t.top = undefined
@@ -244,12 +290,13 @@ export class SparseMerkleTree implements StateReader {
       }
       newRoot = batch.apply(base, 0, 0, items.length)
     }
+    newRoot = newRoot?.settled() ?? null // the new root is kept
     const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
     if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
     batch.flush()
     await this.stage(batch.takePages(), staged)
     for (const c of changes) {
-      const key = bucketKey(Bucket.stateValue, c.key)
+      const key = slabKey(keys, Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
     const update = this.remember(
@@ -431,11 +478,7 @@ export class SparseMerkleTree implements StateReader {
    * committed tree (the cache), one `getMany` per page level. Returns the pages at cacheDepth
    * that the items reach, still to be read.
    */
-  private async loadCachedLevels(
-    base: TreeNode,
-    items: readonly Item[],
-    readAt: Uint8Array,
-  ): Promise<PageWant[]> {
+  private async loadCachedLevels(base: TreeNode, items: Items, readAt: Uint8Array): Promise<PageWant[]> {
     const tasks: PageWant[] = []
     let wants: PageWant[] = []
     const want = (w: PageWant): void => void (w.depth === this.cacheDepth ? tasks : wants).push(w)
@@ -456,7 +499,7 @@ export class SparseMerkleTree implements StateReader {
    * Reads the pages at cacheDepth of `group` (into `top`, not linked into the committed tree) and
    * every deeper page the items reach (linked below them), one `getMany` per page level.
    */
-  private async loadDeepPages(group: PageWant[], items: readonly Item[], readAt: Uint8Array): Promise<void> {
+  private async loadDeepPages(group: PageWant[], items: Items, readAt: Uint8Array): Promise<void> {
     let wants = group
     let first = true
     while (wants.length > 0) {
@@ -488,7 +531,7 @@ function collectWants(
   depth: number,
   lo: number,
   hi: number,
-  items: readonly Item[],
+  items: Items,
   want: (w: PageWant) => void,
 ): void {
   if (node.isLeaf) return
@@ -504,17 +547,80 @@ function collectWants(
 }
 
 /** First index in [lo, hi) whose path has bit `depth` set (paths sorted, equal above `depth`). */
-function splitIndex(items: readonly { path: Uint8Array }[], lo: number, hi: number, depth: number): number {
+function splitIndex(items: Items, lo: number, hi: number, depth: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (pathBit(items[mid]!.path, depth) === 0) lo = mid + 1
+    if (items.bit(mid, depth) === 0) lo = mid + 1
     else hi = mid
   }
   return lo
 }
 
+/** splitIndex over build entries (item indices and KEPT, the path of `kept`). */
+function splitEntries(
+  items: Items,
+  entries: BuildEntries,
+  kept: TreeNode | undefined,
+  lo: number,
+  hi: number,
+  depth: number,
+): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const e = entries[mid]!
+    if ((e === KEPT ? pathBit(kept!.a, depth) : items.bit(e, depth)) === 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Hashes the keys and values of `changes` (sorted by key) into Items sorted by path. The value
+ * hashes are written straight to their sorted place.
+ */
+function hashChanges(changes: readonly StateChange[]): Items {
+  const n = changes.length
+  const keyHashes = new Uint8Array(n * HASH_LENGTH)
+  for (let i = 0; i < n; i++) sha256Into(changes[i]!.key, keyHashes, i * HASH_LENGTH)
+  const order = Array.from({ length: n }, (_, i) => i)
+  order.sort((x, y) => {
+    const a = x * HASH_LENGTH
+    const b = y * HASH_LENGTH
+    for (let k = 0; k < HASH_LENGTH; k++) {
+      const d = keyHashes[a + k]! - keyHashes[b + k]!
+      if (d !== 0) return d
+    }
+    return 0
+  })
+  const paths = new Uint8Array(n * HASH_LENGTH)
+  const valueHashes = new Uint8Array(n * HASH_LENGTH)
+  const deletes = new Uint8Array(n)
+  for (let j = 0; j < n; j++) {
+    const i = order[j]!
+    for (let k = 0; k < HASH_LENGTH; k++) paths[j * HASH_LENGTH + k] = keyHashes[i * HASH_LENGTH + k]!
+    const value = changes[i]!.value
+    if (value === null) deletes[j] = 1
+    else sha256Into(value, valueHashes, j * HASH_LENGTH)
+  }
+  return new Items(n, paths, valueHashes, deletes)
+}
+
 function sideOf(node: TreeNode | null): Side {
   return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
+}
+
+/** A side that lands in the cached levels: a transient leaf is copied (TreeNode.settled). */
+function settledSide(side: Side): Side {
+  const node = side.node
+  return node === undefined || !node.isTransient || !node.isLeaf ? side : sideOf(node.settled())
+}
+
+/** bucketKey(bucket, rest) as a view into `slab`. */
+function slabKey(slab: Slab, bucket: Bucket, rest: Uint8Array): Uint8Array {
+  const key = slab.take(1 + rest.length)
+  key[0] = bucket
+  key.set(rest, 1)
+  return key
 }
 
 /**
@@ -532,10 +638,15 @@ class Batch {
   /** Puts of the new pages completed since the last `takePages`. */
   private pages: KvWrite[] = []
 
+  /** Hashes of the new nodes below cacheDepth (never kept in the cache). */
+  private readonly hashes = new Slab()
+
   constructor(
-    private readonly items: readonly Item[],
+    private readonly items: Items,
     private readonly cacheDepth: number,
     private readonly writes: KvWrite[],
+    /** Where the database keys of `writes` go. */
+    private readonly keys: Slab,
   ) {}
 
   /** Applies items [lo, hi) to `top`, child `side` of `parent` and a page at cacheDepth. */
@@ -555,7 +666,11 @@ class Batch {
   flush(): void {
     const pages = encodePages(this.pageTops)
     this.pageTops.forEach((t, i) => {
-      this.pages.push({ type: 'put', key: bucketKey(Bucket.stateNode, t.node.hash), value: pages[i]! })
+      this.pages.push({
+        type: 'put',
+        key: slabKey(this.keys, Bucket.stateNode, t.node.hash),
+        value: pages[i]!,
+      })
       if (t.depth === 0) this.written.add(toHex(t.node.hash))
       // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
       if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
@@ -563,7 +678,7 @@ class Batch {
     this.pageTops.length = 0
     for (const d of this.deleted) {
       if (!this.written.has(d.hex))
-        this.writes.push({ type: 'del', key: bucketKey(Bucket.stateNode, d.hash) })
+        this.writes.push({ type: 'del', key: slabKey(this.keys, Bucket.stateNode, d.hash) })
     }
     this.deleted.length = 0
   }
@@ -594,7 +709,7 @@ class Batch {
   private side(node: TreeNode, side: number, depth: number, lo: number, hi: number): Side {
     const kind = node.childKind(side)
     if (lo === hi) return { hash: node.childHash(side), kind, node: node.child(side) }
-    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi)))
+    if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi), undefined))
     if (kind === NodeKind.internal && depth + 1 === this.cacheDepth) {
       const result = this.belowCache.get(node)?.[side]
       if (result === undefined) throw this.notLoaded(node, side)
@@ -617,47 +732,48 @@ class Batch {
   }
 
   /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
-  inserts(lo: number, hi: number): BuildEntry[] {
-    const entries: BuildEntry[] = []
-    for (let i = lo; i < hi; i++) if (this.items[i]!.valueHash !== null) entries.push(this.items[i]!)
+  inserts(lo: number, hi: number): number[] {
+    const entries: number[] = []
+    for (let i = lo; i < hi; i++) if (!this.items.isDelete(i)) entries.push(i)
     return entries
   }
 
   private applyToLeaf(node: TreeNode, depth: number, lo: number, hi: number): TreeNode | null {
     const existing = node.a
-    const entries: BuildEntry[] = []
+    const entries: number[] = []
     let replaced = false
     let keepAt = -1
     for (let i = lo; i < hi; i++) {
-      const it = this.items[i]!
-      const c = compareBytes(it.path, existing)
+      const c = this.items.comparePath(i, existing)
       if (c === 0) replaced = true
       else if (c > 0 && keepAt < 0) keepAt = entries.length
-      if (it.valueHash !== null) entries.push(it)
+      if (!this.items.isDelete(i)) entries.push(i)
     }
-    if (!replaced)
-      entries.splice(keepAt < 0 ? entries.length : keepAt, 0, { path: existing, valueHash: null, node })
-    const result = this.build(depth, entries)
+    if (!replaced) entries.splice(keepAt < 0 ? entries.length : keepAt, 0, KEPT)
+    const result = this.build(depth, entries, replaced ? undefined : node)
     if (result !== null && equalBytes(result.hash, node.hash)) return node // same value rewritten
     this.replaced(node, depth)
     return result
   }
 
-  /** The subtree at `depth` holding exactly `entries` (sorted by path). */
-  build(depth: number, entries: readonly BuildEntry[], lo = 0, hi = entries.length): TreeNode | null {
+  /** The subtree at `depth` holding exactly `entries` (sorted by path; KEPT is `kept`). */
+  build(
+    depth: number,
+    entries: BuildEntries,
+    kept: TreeNode | undefined,
+    lo = 0,
+    hi = entries.length,
+  ): TreeNode | null {
     if (lo === hi) return null
     if (hi - lo === 1) {
       const e = entries[lo]!
-      // A kept leaf; copied when it lands in the cached levels (its fields may be views into a
-      // whole page read for this batch).
-      const n = e.node
-      if (n !== undefined)
-        return depth < this.cacheDepth ? TreeNode.leaf(n.a.slice(), n.b.slice(), n.hash.slice()) : n
-      return TreeNode.leaf(e.path, e.valueHash!)
+      if (e === KEPT) return kept! // settled by join if it lands in the cache
+      // A new leaf: views into the batch's buffers below the cache, arrays of its own in it.
+      return this.items.leaf(e, depth > this.cacheDepth ? this.hashes.take(HASH_LENGTH) : undefined)
     }
-    const split = splitIndex(entries, lo, hi, depth)
-    const left = sideOf(this.build(depth + 1, entries, lo, split))
-    const right = sideOf(this.build(depth + 1, entries, split, hi))
+    const split = splitEntries(this.items, entries, kept, lo, hi, depth)
+    const left = sideOf(this.build(depth + 1, entries, kept, lo, split))
+    const right = sideOf(this.build(depth + 1, entries, kept, split, hi))
     return this.join(left, right, depth)
   }
 
@@ -665,7 +781,24 @@ class Batch {
   private join(left: Side, right: Side, depth: number): TreeNode | null {
     if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right.node ?? null
     if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left.node!
-    const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    let node: TreeNode
+    if (depth > this.cacheDepth) {
+      node = TreeNode.internalInto(
+        left.hash,
+        left.kind,
+        right.hash,
+        right.kind,
+        this.hashes.take(HASH_LENGTH),
+      )
+    } else {
+      // The new node (or, at cacheDepth, its hash) is kept in the cache, and so are its children
+      // when they are leaves (in its page) or within the cached levels.
+      if (depth < this.cacheDepth) {
+        left = settledSide(left)
+        right = settledSide(right)
+      }
+      node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+    }
     node.left = left.node
     node.right = right.node
     if (isPageTop(depth, NodeKind.internal)) this.pageTops.push({ node, depth })

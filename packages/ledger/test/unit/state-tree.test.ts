@@ -167,6 +167,33 @@ describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
     },
   )
 
+  it.each(CACHE_DEPTHS.slice(0, 2))(
+    'the cached nodes own their arrays: no views into a page or a batch buffer (%o)',
+    async (opts) => {
+      const ownsArrays = (n: TreeNode): boolean =>
+        [n.hash, n.a, n.b].every((x) => x.length === 32 && x.buffer.byteLength === 32)
+      await fc.assert(
+        fc.asyncProperty(fc.array(batchArb, { minLength: 1, maxLength: 8 }), async (batches) => {
+          const store = await openMemoryStore()
+          const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, opts)
+          for (const raw of batches) {
+            await commitBatch(store, tree, normalize(raw))
+            const top = (tree as unknown as { top: TreeNode | null }).top
+            const stack = top ? [top] : []
+            while (stack.length > 0) {
+              const n = stack.pop()!
+              expect(ownsArrays(n)).toBe(true)
+              if (n.left) stack.push(n.left)
+              if (n.right) stack.push(n.right)
+            }
+          }
+          await store.close()
+        }),
+        { numRuns: 40 },
+      )
+    },
+  )
+
   it('the root depends only on the final key set, not on batching or order', async () => {
     await fc.assert(
       fc.asyncProperty(
