@@ -80,8 +80,10 @@ export function formatLoadReport(r: LoadReport): string {
         [
           'no loss',
           `${r.noLoss.ok ? 'ok' : 'FAILED'}: ${r.noLoss.acknowledged} acknowledged = ${r.noLoss.committed} committed + ` +
-            `${Object.values(r.noLoss.rejected).reduce((a, b) => a + b, 0)} rejected + ${r.noLoss.pending} still pending + ${r.noLoss.lost} lost; ` +
-            `${r.noLoss.blocksListed} node-blocks listed, ${r.noLoss.sampleChecked} txs read back from every node`,
+            `${Object.values(r.noLoss.rejected).reduce((a, b) => a + b, 0)} rejected + ${r.noLoss.pending} still pending + ${r.noLoss.lost} lost` +
+            (r.noLoss.unanswered > 0 ? ` + ${r.noLoss.unanswered} unanswered (a node timed out)` : '') +
+            `; ${r.noLoss.blocksListed} node-blocks listed, ${r.noLoss.sampleChecked} txs read back from every node, ` +
+            `${r.noLoss.passes} audit pass${r.noLoss.passes === 1 ? '' : 'es'}`,
         ],
         ['generator CPU', `${num(r.generator.cpuPercent)} % of a core`],
       ],

@@ -288,6 +288,12 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
       https,
       { from: startHeight + 1, to: endHeight },
       o.auditSample ?? 200,
+      {
+        currentHeight: async () => {
+          const now = await Promise.all(https.map((h) => h.getJson<{ height: number }>('/v1/status')))
+          return Math.max(...now.map((s) => s.body?.height ?? 0))
+        },
+      },
     )
     sampler.stop()
     const alive = sampler.usage(sampler.mark() - 1).map((u) => u.alive)
@@ -324,6 +330,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
       // A transaction still pending after the drain counts against it too: it did not end.
       audit.lost === 0 &&
       audit.pending === 0 &&
+      audit.unanswered === 0 &&
       audit.missingOnNode.every((m) => m === 0) &&
       audit.sampleMismatches === 0
     const noCrash = alive.every(Boolean) && answered.every(Boolean)
