@@ -7,9 +7,11 @@
  *
  * Values outside govchain's everyday subset (non-integer numbers, plain objects of other
  * classes, Maps, bigints…) are handed to cborg itself and its bytes spliced in, so the output
- * stays identical for every input; tests compare the two on random values.
+ * stays identical for every input; tests compare the two on random values. One exception: a
+ * text starting with U+FEFF is refused (EncodeError), because no UTF-8 decoder gives it back.
  */
 import { encode as cborEncode } from 'cborg'
+import { EncodeError, EncodeErrorCode } from './errors.js'
 
 let buf = new Uint8Array(64 * 1024)
 let pos = 0
@@ -82,6 +84,14 @@ function text(s: string): void {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
     if (c > 0x7f) {
+      // UTF-8 decoders (TextDecoder, so cborg and the strict decode) drop a leading byte-order
+      // mark: such a text would not decode to itself, so it is refused here instead.
+      if (i === 0 && c === 0xfeff) {
+        throw new EncodeError(
+          EncodeErrorCode.UNSUPPORTED_TEXT,
+          'a text may not start with U+FEFF (a byte-order mark): decoders drop it',
+        )
+      }
       pos = start
       // Lone surrogates become U+FFFD, as in cborg (and TextEncoder).
       const bytes = textEncoder.encode(s)

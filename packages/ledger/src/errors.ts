@@ -25,6 +25,14 @@ export function isGovchainError(e: unknown): e is GovchainError {
   return e instanceof GovchainError
 }
 
+export const EncodeErrorCode = {
+  UNSUPPORTED_TEXT: 'ENCODE_UNSUPPORTED_TEXT',
+} as const
+export type EncodeErrorCode = (typeof EncodeErrorCode)[keyof typeof EncodeErrorCode]
+
+/** A value that govchain's canonical encoding cannot carry (see cbor-encode.ts). */
+export class EncodeError extends GovchainError<EncodeErrorCode> {}
+
 /** Codes of malformed bytes, shared by every decoder. */
 export const DecodeErrorCode = {
   TOO_LARGE: 'DECODE_TOO_LARGE',

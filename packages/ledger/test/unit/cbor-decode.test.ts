@@ -11,6 +11,7 @@ import { decodeCanonicalFast } from '../../src/cbor-decode.js'
 import { encodeCanonical } from '../../src/cbor-encode.js'
 import { DECODE_OPTIONS } from '../../src/encoding.js'
 import { decode, equalBytes, fromHex } from '../../src/index.js'
+import { hasLeadingBom } from '../helpers/bom.js'
 
 /** The strict path alone, as encoding.ts ran it before the fast path: the value or undefined. */
 function strict(bytes: Uint8Array): { value: unknown } | undefined {
@@ -96,6 +97,7 @@ describe('fast canonical CBOR decoding', () => {
   it('agrees with the strict path on canonical encodings of random values', () => {
     fc.assert(
       fc.property(value, (v) => {
+        fc.pre(!hasLeadingBom(v)) // refused by the writer (cbor-encode.test.ts)
         const bytes = encodeCanonical(v)
         agrees(bytes)
         // And decode() as a whole returns the strict path's value.
@@ -175,6 +177,7 @@ describe('fast canonical CBOR decoding', () => {
   it('with byte views, gives values equal to the copies, as plain arrays sharing the input', () => {
     fc.assert(
       fc.property(value, (v) => {
+        fc.pre(!hasLeadingBom(v)) // refused by the writer (cbor-encode.test.ts)
         const bytes = encodeCanonical(v).slice()
         const copied = decodeCanonicalFast(bytes)
         const viewed = decodeCanonicalFast(bytes, true)

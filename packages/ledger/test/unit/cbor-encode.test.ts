@@ -7,9 +7,14 @@ import { encode as cborgEncode } from 'cborg'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { encodeCanonical } from '../../src/cbor-encode.js'
-import { toHex } from '../../src/index.js'
+import { decode, toHex } from '../../src/index.js'
+import { hasLeadingBom } from '../helpers/bom.js'
 
 const same = (v: unknown): void => {
+  if (hasLeadingBom(v)) {
+    expect(() => encodeCanonical(v)).toThrow(expect.objectContaining({ code: 'ENCODE_UNSUPPORTED_TEXT' }))
+    return
+  }
   expect(toHex(encodeCanonical(v))).toBe(toHex(cborgEncode(v)))
 }
 
@@ -63,6 +68,20 @@ describe('canonical CBOR writer', () => {
       ]),
     ],
   ])('%s', (_name, v) => same(v))
+
+  it.each([
+    ['a text', '\ufeffx'],
+    ['a map key', { '\ufeff': 0 }],
+    ['a nested text', [1, { a: ['\ufeff'] }]],
+  ])('refuses a leading byte-order mark in %s (decoders drop it), with a coded error', (_name, v) => {
+    expect(hasLeadingBom(v)).toBe(true)
+    same(v)
+  })
+
+  it('keeps a byte-order mark that does not start its text, and it round-trips', () => {
+    same('a\ufeff')
+    expect(decode(encodeCanonical({ k: 'x\ufeffy' }), 1024)).toEqual({ k: 'x\ufeffy' })
+  })
 
   it('matches cborg on random values', () => {
     fc.assert(fc.property(value, same), { numRuns: 2000 })
