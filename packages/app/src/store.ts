@@ -53,7 +53,8 @@ const decoded = new WeakMap<Uint8Array, unknown>()
  */
 export type Read<T> = T | Promise<T>
 
-function mapRead<A, B>(read: Read<A>, f: (a: A) => B): Read<B> {
+/** `f` of the read's value: at once when the value is at hand, else once it arrives. */
+export function mapRead<A, B>(read: Read<A>, f: (a: A) => Read<B>): Read<B> {
   return read instanceof Promise ? read.then(f) : f(read)
 }
 
@@ -97,10 +98,7 @@ export function requireRecord<T extends RecordType>(
   id: string,
   type: T,
 ): Read<Extract<AppRecord, { type: T }>> {
-  const record = getRecord(state, id)
-  return record instanceof Promise
-    ? record.then((r) => recordOfType(r, id, type))
-    : recordOfType(record, id, type)
+  return mapRead(getRecord(state, id), (r) => recordOfType(r, id, type))
 }
 
 function recordOfType<T extends RecordType>(

@@ -13,7 +13,7 @@ import {
 } from '@govchain/ledger'
 import { AppError, AppErrorCode } from '../errors.js'
 import { accountRoleFits, TX_PERMISSIONS, type AccountRole } from '../permissions.js'
-import { getAccount, getMember, putHistoryEntry, putRecord, type Read } from '../store.js'
+import { getAccount, getMember, mapRead, putHistoryEntry, putRecord, type Read } from '../store.js'
 import type { TxPayloads } from '../payloads/index.js'
 import type { TxType } from '../tx-types.js'
 import type { AccountRecord, AppRecord, HistoryEntry, MemberRecord } from '../types.js'
@@ -51,10 +51,7 @@ const MAX_HISTORY = 0xffff_ffff
  * the account and member at hand (see store.ts `Read`).
  */
 export function authorize(state: StateReader, sender: Uint8Array, type: TxType): Read<Actor> {
-  const account = getAccount(state, sender)
-  return account instanceof Promise
-    ? account.then((a) => authorizeAccount(state, sender, type, a))
-    : authorizeAccount(state, sender, type, account)
+  return mapRead(getAccount(state, sender), (a) => authorizeAccount(state, sender, type, a))
 }
 
 function authorizeAccount(
@@ -69,10 +66,7 @@ function authorizeAccount(
   if (account.status !== 'active') {
     throw new AppError(AppErrorCode.ACCOUNT_INACTIVE, `account ${account.name} is ${account.status}`)
   }
-  const member = getMember(state, account.member)
-  return member instanceof Promise
-    ? member.then((m) => actorOf(sender, type, account, m))
-    : actorOf(sender, type, account, member)
+  return mapRead(getMember(state, account.member), (m) => actorOf(sender, type, account, m))
 }
 
 function actorOf(
