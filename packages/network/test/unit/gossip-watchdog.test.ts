@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { DEFAULT_CHAIN_PARAMS, keyPairFromSeed } from '@govchain/ledger'
+import { keyPairFromSeed } from '@govchain/ledger'
 import { silentLogger } from '../../src/logger.js'
 import { GossipWatchdog, gossipPeersOf } from '../../src/p2p/gossip-watchdog.js'
-import { createHost, nodePrivateKey, peerIdOfSeed, type Host } from '../../src/p2p/host.js'
-import { MemberGater } from '../../src/p2p/member-gater.js'
-import { PeerScores } from '../../src/p2p/peer-scores.js'
+import { peerIdOfSeed, type Host } from '../../src/p2p/host.js'
+import { memberHost } from '../helpers/member-host.js'
 
 function setup() {
   const state = { now: 0, connected: ['a', 'b', 'c'], gossip: ['a', 'b', 'c'], hungUp: [] as string[] }
@@ -77,26 +76,7 @@ describe('gossip watchdog with real hosts', () => {
   })
 
   async function host(seed: Uint8Array, members: string[]): Promise<Host> {
-    const gater = new MemberGater(await peerIdOfSeed(seed))
-    gater.setMembers([{ id: 'm', name: 'm', roles: [], peerIds: members }])
-    const h = await createHost({
-      privateKey: await nodePrivateKey(seed),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      gater,
-      maxGossipBytes: 1 << 20,
-      sync: {
-        chainId: 'watchdog',
-        params: DEFAULT_CHAIN_PARAMS,
-        scores: new PeerScores(() => {}, { disconnectThreshold: -1000, recoveryPerSecond: 0, banMs: 1 }),
-        logger: silentLogger(),
-        source: {
-          height: () => 0,
-          headHash: () => new Uint8Array(32),
-          blockWithCertificate: async () => undefined,
-        },
-      },
-    })
-    await h.start()
+    const h = await memberHost(seed, members, { chainId: 'watchdog' })
     h.services.pubsub.subscribe(TOPIC)
     return h
   }

@@ -7,7 +7,6 @@ import {
   BlockHeader,
   createCommitCertificate,
   createSignedTx,
-  DEFAULT_CHAIN_PARAMS,
   encode,
   evidenceRootOf,
   keyPairFromSeed,
@@ -16,11 +15,10 @@ import {
   ValidatorSet,
   VoteType,
 } from '@govchain/ledger'
-import { createHost, nodePrivateKey, peerIdOfSeed, type Host } from '../../src/p2p/host.js'
-import { MemberGater } from '../../src/p2p/member-gater.js'
-import { PeerScores } from '../../src/p2p/peer-scores.js'
+import { peerIdOfSeed, type Host } from '../../src/p2p/host.js'
 import { SYNC_REQUEST_DOMAIN, syncProtocolId } from '../../src/p2p/sync-protocol.js'
-import { silentLogger, createLogger } from '../../src/logger.js'
+import { createLogger } from '../../src/logger.js'
+import { memberHost } from '../helpers/member-host.js'
 
 const CHAIN = 'sync-test'
 const validator = keyPairFromSeed('sync-validator')
@@ -74,29 +72,16 @@ function chainOf(n: number): [Uint8Array, Uint8Array][] {
 const served = chainOf(7)
 const seeds = ['server', 'client', 'stranger'].map((s) => keyPairFromSeed(`sync-${s}`).secretKey)
 
-async function host(seed: Uint8Array, members: string[]): Promise<Host> {
-  const gater = new MemberGater(await peerIdOfSeed(seed))
-  gater.setMembers([{ id: 'm', name: 'm', roles: [], peerIds: members }])
-  const h = await createHost({
-    privateKey: await nodePrivateKey(seed),
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    gater,
-    maxGossipBytes: 1 << 20,
-    sync: {
-      chainId: CHAIN,
-      params: DEFAULT_CHAIN_PARAMS,
-      scores: new PeerScores(() => {}, { disconnectThreshold: -1000, recoveryPerSecond: 0, banMs: 1 }),
-      logger: process.env.SYNC_DEBUG ? createLogger({ level: 'debug' }) : silentLogger(),
-      source: {
-        height: () => 7,
-        headHash: () => new Uint8Array(32).fill(7),
-        blockWithCertificate: async (h: number) => served[h - 1],
-      },
+const host = (seed: Uint8Array, members: string[]): Promise<Host> =>
+  memberHost(seed, members, {
+    chainId: CHAIN,
+    logger: process.env.SYNC_DEBUG ? createLogger({ level: 'debug' }) : undefined,
+    source: {
+      height: () => 7,
+      headHash: () => new Uint8Array(32).fill(7),
+      blockWithCertificate: async (h: number) => served[h - 1],
     },
   })
-  await h.start()
-  return h
-}
 
 describe('sync protocol', () => {
   let server: Host
