@@ -105,8 +105,7 @@ export class Transaction implements TxFields {
       const wire = tx.#bytes
       const n = wireSigningLength(wire)
       if (n === undefined) return tx.signingBytes()
-      slab[at] = 0x88
-      slab.set(wire!.subarray(1, n), at + 1)
+      cutSigningBytes(wire!, n, slab, at)
       at += n
       return slab.subarray(at - n, at)
     })
@@ -157,9 +156,14 @@ function signingBytesFromWire(bytes: Uint8Array | undefined): Uint8Array | undef
   const n = wireSigningLength(bytes)
   if (n === undefined) return undefined
   const out = new Uint8Array(n)
-  out[0] = 0x88
-  out.set(bytes!.subarray(1, n), 1)
+  cutSigningBytes(bytes!, n, out, 0)
   return out
+}
+
+/** Writes the `n` signed bytes cut from `wire` at `out[at…]`: the 8-item head, then the fields. */
+function cutSigningBytes(wire: Uint8Array, n: number, out: Uint8Array, at: number): void {
+  out[at] = 0x88
+  out.set(wire.subarray(1, n), at + 1)
 }
 
 /** Length of the signed bytes cut from wire bytes of that shape (else undefined). */
