@@ -114,6 +114,13 @@ export async function auditRun(
   const tracked = [...tracker.all]
   const perNode: Map<string, number>[] = nodes.map(() => new Map())
   let listedTo = heights.from - 1
+  /** Adds every node's blocks from the last listed height up to `to`. */
+  const listUpTo = async (to: number): Promise<void> => {
+    if (to <= listedTo) return
+    const lists = await Promise.all(nodes.map((n) => listBlocks(n, listedTo + 1, to, pauseMs)))
+    lists.forEach((list, i) => list.forEach((h, hash) => perNode[i]!.set(hash, h)))
+    listedTo = to
+  }
   let foundByAudit = 0
   let rejected: Record<string, number> = {}
   let lostHashes: string[] = []
@@ -123,12 +130,7 @@ export async function auditRun(
   while (passes < passLimit) {
     if (passes > 0) await sleep(pauseMs)
     passes++
-    const to = Math.max(heights.to, await currentHeight())
-    if (to > listedTo) {
-      const lists = await Promise.all(nodes.map((n) => listBlocks(n, listedTo + 1, to, pauseMs)))
-      lists.forEach((list, i) => list.forEach((h, hash) => perNode[i]!.set(hash, h)))
-      listedTo = to
-    }
+    await listUpTo(Math.max(heights.to, await currentHeight()))
     // Commits the event streams missed: take them from the blocks.
     for (const t of tracked) {
       if (t.committedAtMs !== null) continue
@@ -177,12 +179,7 @@ export async function auditRun(
   }
   const committed = tracked.filter((t) => t.committedAtMs !== null)
   // Heights learnt from status answers after the last listing: list them too.
-  const highest = committed.reduce((m, t) => Math.max(m, t.height ?? 0), 0)
-  if (highest > listedTo) {
-    const lists = await Promise.all(nodes.map((n) => listBlocks(n, listedTo + 1, highest, pauseMs)))
-    lists.forEach((list, i) => list.forEach((h, hash) => perNode[i]!.set(hash, h)))
-    listedTo = highest
-  }
+  await listUpTo(committed.reduce((m, t) => Math.max(m, t.height ?? 0), 0))
   const missingOnNode = perNode.map(
     (blocks) => committed.filter((t) => blocks.get(t.prepared.hash) !== t.height).length,
   )
