@@ -10,7 +10,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,25 +25,9 @@ import {
   type RecordResponse,
 } from '@govchain/app'
 import { GOVCHAIN_CLI_ENTRY } from '@govchain/app/devnet'
+import { freeBasePort } from './helpers/ports.js'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer()
-      .once('error', () => done(false))
-      .listen(port, '127.0.0.1', () => s.close(() => done(true)))
-  })
-}
-
-/** A base port with API ports base..base+3 and p2p ports base+100..base+103 free. */
-async function freeBasePort(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100
-    const ports = [0, 1, 2, 3].flatMap((i) => [base + i, base + 100 + i])
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-}
 
 type Devnet = { proc: ChildProcess; out: string[]; closed: Promise<void> }
 

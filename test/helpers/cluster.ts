@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freeBasePort } from './ports.js'
 import { generateDevnet, nodeCommand, type DevnetGenesisHooks, type NetworkJson } from '@govchain/network'
 import {
   createSignedTx,
@@ -30,8 +31,6 @@ export type Status = {
   consensus: { height: number; round: number; step: string }
   mempool: { txs: number }
 }
-
-let nextPort = 30_000 + (process.pid % 50) * 200
 
 export class Cluster {
   readonly dir: string
@@ -61,8 +60,7 @@ export class Cluster {
     const c = new Cluster()
     if (opts.wrap) c.wrap = opts.wrap
     if (opts.command) c.command = opts.command
-    const basePort = nextPort
-    nextPort += 200
+    const basePort = await freeBasePort(nodes)
     c.network = await generateDevnet({
       nodes,
       dir: c.dir,
