@@ -10,7 +10,8 @@
  *
  * `reap` returns transactions for a block: for each sender the consecutive run starting at its
  * committed nonce, interleaved across senders in arrival order. After every commit `update`
- * removes what was committed and re-checks the rest against the new state.
+ * removes what was committed and re-checks the rest against the new state (fully only the
+ * oldest `recheckTxs`; see there).
  */
 import { isGovchainError, TxError, TxErrorCode, type GovchainError, type Transaction } from '@govchain/ledger'
 import { toHex } from '@govchain/ledger'
@@ -25,6 +26,15 @@ export type MempoolOptions = {
   readonly maxNonceGap: number
   /** Rejected transactions remembered for status queries. */
   readonly rejectedMemory: number
+  /**
+   * Most pending transactions fully re-checked (`checkTx`) after a commit, oldest first: those
+   * the next blocks take. The others only get the cheap check (a nonce the block used). A full
+   * check reads state for each transaction; over a pool of 20,000 after every block it cost more
+   * CPU than the block itself and made an overloaded network collapse. A transaction that turned
+   * invalid deeper in the pool is re-checked once it nears the front, and block building drops
+   * an invalid one anyway.
+   */
+  readonly recheckTxs: number
 }
 
 export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = Object.freeze({
@@ -33,6 +43,7 @@ export const DEFAULT_MEMPOOL_OPTIONS: MempoolOptions = Object.freeze({
   maxPerSender: 2_000,
   maxNonceGap: 2_000,
   rejectedMemory: 20_000,
+  recheckTxs: 2_000,
 })
 
 /** The part of the chain the mempool needs (the real `Chain` provides it). */
@@ -276,14 +287,17 @@ export class Mempool {
       const q = this.#bySender.get(sender)
       if (q !== undefined && q.nextNonce < committedNonce) q.nextNonce = committedNonce
     }
+    let fullChecks = this.#opts.recheckTxs
     for (const entry of [...this.#byHash.values()]) {
       if (!this.#byHash.has(entry.hash)) continue
       await yielder.maybeYield()
-      await this.#chain.idle?.()
       try {
         const queue = this.#bySender.get(toHex(entry.tx.sender))
         if (queue !== undefined && entry.tx.nonce < queue.nextNonce)
           throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${entry.tx.nonce} was used by another transaction`)
+        if (fullChecks <= 0) continue
+        fullChecks--
+        await this.#chain.idle?.()
         await this.#chain.checkTx(entry.tx, { allowFutureNonce: true })
       } catch (e) {
         if (!this.#byHash.has(entry.hash)) continue

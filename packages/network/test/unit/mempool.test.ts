@@ -120,6 +120,35 @@ describe('mempool', () => {
     expect(m.reap(10, 1 << 20).map((t) => t.nonce)).toEqual([1])
   })
 
+  it('re-checks fully only the oldest recheckTxs after a block; the rest get the used-nonce check', async () => {
+    const chain = fakeChain()
+    const rejected: string[] = []
+    const m = new Mempool(chain, { recheckTxs: 2 }, { onRejected: (h) => rejected.push(h) })
+    const a = [0, 1, 2].map((n) => tx(alice, n))
+    const b0 = tx(bob, 0)
+    const b1 = tx(bob, 1)
+    for (const t of [...a, b0, b1]) await m.add(t)
+    // bob's nonce 0 went into the block through another transaction; alice's 2 turned invalid.
+    chain.nonces.set(Buffer.from(bob.publicKey).toString('hex'), 1)
+    const checked: string[] = []
+    const check = chain.checkTx
+    chain.checkTx = async (t, o) => {
+      checked.push(t.hashHex())
+      if (t.hashHex() === a[2]!.hashHex()) throw new TxError(TxErrorCode.BAD_NONCE, 'now invalid')
+      return check(t, o)
+    }
+    await m.update([])
+    expect(checked).toEqual([a[0]!.hashHex(), a[1]!.hashHex()])
+    expect(m.has(b0.hashHex())).toBe(false) // the cheap check, beyond the limit
+    expect(rejected).toEqual([b0.hashHex()])
+    expect(m.has(a[2]!.hashHex())).toBe(true) // not fully re-checked yet
+    // Once the older ones are committed, it is among the oldest and goes.
+    chain.nonces.set(Buffer.from(alice.publicKey).toString('hex'), 2)
+    await m.update([a[0]!, a[1]!])
+    expect(m.has(a[2]!.hashHex())).toBe(false)
+    expect(m.has(b1.hashHex())).toBe(true)
+  })
+
   it('refuses a bad signature and keeps nothing', async () => {
     const m = new Mempool(fakeChain())
     const good = tx(alice, 0)
