@@ -6,7 +6,9 @@
  *
  *   broadcast         sign through the `Signer`, whose store appends the WAL record and fsyncs
  *                     it BEFORE the signature exists outside; then gossip and feed it back
- *   schedule-timeout  a timer on the injected clock
+ *   schedule-timeout  a timer on the injected clock; a propose timeout that expires while this
+ *                     node validates a proposal of that round waits for the verdict (at most
+ *                     one more propose timeout), see `#onTimer`
  *   build-proposal    reap the mempool, `chain.buildBlock`, answer `proposal-value`
  *   request-validation  `chain.validateBlock` (full rule 18), answer `validity`
  *   commit            `chain.commitBlock` (one synced batch) in the commit lane, events, then
@@ -32,6 +34,7 @@ import {
   Signer,
   snapshotOf,
   Step,
+  TimeoutStep,
   toHex,
   compareSteps,
   createBlockFromBytes,
@@ -121,6 +124,8 @@ export class ConsensusDriver {
   #queue: Promise<void> = Promise.resolve()
   readonly #blocks = new Map<string, Block>()
   readonly #timers = new Set<unknown>()
+  /** Validations in flight of proposals, by `height/round` of the proposal. */
+  readonly #validating = new Map<string, Promise<void>>()
   readonly #evidence = new Map<string, DuplicateVoteEvidence>()
   #running = false
   #rebroadcast: NodeJS.Timeout | undefined
@@ -277,20 +282,20 @@ export class ConsensusDriver {
         case 'broadcast':
           await this.#broadcast(out.message)
           break
-        case 'schedule-timeout': {
-          const handle = this.#o.clock.setTimeout(() => {
-            this.#timers.delete(handle)
-            this.#input({ kind: 'timeout', step: out.step, height: out.height, round: out.round })
-          }, out.durationMs)
-          this.#timers.add(handle)
+        case 'schedule-timeout':
+          this.#after(out.durationMs, () => this.#onTimer(out))
           break
-        }
         case 'build-proposal':
           void this.#build(out.height, out.round)
           break
-        case 'request-validation':
-          void this.#validate(out.height, out.round, out.blockHash)
+        case 'request-validation': {
+          const key = `${out.height}/${out.round}`
+          const done: Promise<void> = this.#validate(out.height, out.round, out.blockHash).finally(() => {
+            if (this.#validating.get(key) === done) this.#validating.delete(key)
+          })
+          this.#validating.set(key, done)
           break
+        }
         case 'commit':
           await this.#commit(out.height, out.blockHash, out.certificate)
           break
@@ -359,6 +364,40 @@ export class ConsensusDriver {
     } catch (e) {
       this.#log.error({ height, round, err: (e as Error).message }, 'building a block failed')
     }
+  }
+
+  #after(ms: number, fn: () => void): void {
+    const handle = this.#o.clock.setTimeout(() => {
+      this.#timers.delete(handle)
+      fn()
+    }, ms)
+    this.#timers.add(handle)
+  }
+
+  /**
+   * A timer expired. A propose timeout of a round whose proposal this node is still validating
+   * waits for the verdict — a proposal that arrived in time is not prevoted nil only because
+   * checking it takes long (CometBFT gets the same effect by validating a complete proposal
+   * inside its single consensus loop, ahead of the queued timeout). The wait is bounded by one
+   * more propose timeout, so a validation that hangs delays the round, never stops it. Timeouts
+   * only decide liveness: delaying one cannot break safety.
+   */
+  #onTimer(out: Extract<ConsensusOutput, { kind: 'schedule-timeout' }>): void {
+    const fire = () => this.#input({ kind: 'timeout', step: out.step, height: out.height, round: out.round })
+    const validating =
+      out.step === TimeoutStep.PROPOSE ? this.#validating.get(`${out.height}/${out.round}`) : undefined
+    if (validating === undefined) return fire()
+    this.#o.metrics?.proposeTimeoutsDeferred.inc()
+    let fired = false
+    const once = () => {
+      if (fired || !this.#running) return
+      fired = true
+      fire()
+    }
+    // The verdict goes in first (#validate feeds it), so the timeout that follows is stale if the
+    // node prevoted for the block.
+    void validating.then(once)
+    this.#after(out.durationMs, once)
   }
 
   async #validate(height: number, round: number, blockHash: Uint8Array): Promise<void> {

@@ -69,6 +69,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Current consensus round',
       registers,
     }),
+    proposeTimeoutsDeferred: new Counter({
+      name: 'govchain_consensus_propose_timeouts_deferred_total',
+      help: "Propose timeouts that waited for the validation of the round's proposal",
+      registers,
+    }),
     consensusMessages: new Counter({
       name: 'govchain_consensus_messages_total',
       help: 'Consensus messages received, by kind and verdict',

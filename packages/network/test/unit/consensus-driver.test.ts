@@ -1,0 +1,204 @@
+/**
+ * The consensus driver against a real in-memory chain of four validators, with an injected
+ * clock and a validation that the test holds open: a propose timeout that expires while this
+ * node validates the round's proposal waits for the verdict, at most one more propose timeout.
+ */
+import {
+  Chain,
+  generateKeyPair,
+  Mutex,
+  openMemoryStore,
+  parseGenesis,
+  signProposal,
+  SparseMerkleTree,
+  toHex,
+  VoteType,
+  type Block,
+  type KeyPair,
+  type Vote,
+} from '@govchain/ledger'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createBuiltinKvApp } from '../../src/builtin-kv-app.js'
+import { DEVNET_TIMING } from '../../src/config.js'
+import { ConsensusDriver, type Clock } from '../../src/consensus-driver.js'
+import { silentLogger } from '../../src/logger.js'
+import { Mempool } from '../../src/mempool.js'
+import { createMetrics } from '../../src/metrics.js'
+import type { Gossip } from '../../src/p2p/gossip.js'
+import { PriorityGate } from '../../src/priority-gate.js'
+import { Wal } from '../../src/wal.js'
+
+const CHAIN_ID = 'driver-test'
+const GENESIS_MS = Date.parse('2026-01-01T00:00:00.000Z')
+
+/** Timers that fire only when the test advances the time. */
+class ManualClock implements Clock {
+  #now = GENESIS_MS + 60_000
+  #timers = new Map<number, { at: number; fn: () => void }>()
+  #next = 0
+  now = () => this.#now
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.#next++
+    this.#timers.set(id, { at: this.#now + ms, fn })
+    return id
+  }
+  clearTimeout = (h: unknown) => void this.#timers.delete(h as number)
+  advance(ms: number): void {
+    const until = this.#now + ms
+    for (;;) {
+      const due = [...this.#timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0]
+      if (due === undefined) break
+      this.#timers.delete(due[0])
+      this.#now = due[1].at
+      due[1].fn()
+    }
+    this.#now = until
+  }
+}
+
+async function openChain(validators: readonly KeyPair[]): Promise<Chain> {
+  const genesis = parseGenesis({
+    chainId: CHAIN_ID,
+    genesisTime: new Date(GENESIS_MS).toISOString(),
+    members: validators.map((_, i) => ({ id: `org-${i}`, name: `Org ${i}`, roles: ['agency'], peerIds: [] })),
+    validators: validators.map((k, i) => ({
+      publicKey: toHex(k.publicKey),
+      power: 1,
+      member: `org-${i}`,
+      name: `n${i}`,
+    })),
+    accounts: [],
+    appState: {},
+  })
+  return Chain.open({
+    store: await openMemoryStore(),
+    genesis,
+    app: createBuiltinKvApp(),
+    openStateTree: (store, root) => SparseMerkleTree.open(store, root),
+  })
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+}
+
+describe('ConsensusDriver: propose timeout during validation', () => {
+  const drivers: ConsensusDriver[] = []
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.stop()
+  })
+
+  async function setUp() {
+    const validators = Array.from({ length: 4 }, () => generateKeyPair())
+    const chain = await openChain(validators)
+    const proposerKey = chain.nextValidators.proposer(1, 0).publicKey
+    const self = validators.find((k) => toHex(k.publicKey) !== toHex(proposerKey))!
+    const proposer = validators.find((k) => toHex(k.publicKey) === toHex(proposerKey))!
+
+    // The proposer's block, built on its own copy of the chain.
+    const builder = await openChain(validators)
+    const clock = new ManualClock()
+    const { executed } = await builder.buildBlock({
+      candidates: [],
+      proposer: proposer.publicKey,
+      round: 0,
+      timeMs: clock.now(),
+    })
+    const block: Block = executed.block
+    const proposal = signProposal(
+      { chainId: CHAIN_ID, height: 1, round: 0, validRound: -1, blockHash: block.hash() },
+      proposer.secretKey,
+      proposer.publicKey,
+    )
+
+    // Validation on this node waits until the test releases it.
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    let validations = 0
+    const validate = chain.validateBlock.bind(chain)
+    chain.validateBlock = async (...args) => {
+      validations++
+      await held
+      return validate(...args)
+    }
+
+    const prevotes: Vote[] = []
+    const gossip = {
+      publishProposal: async () => {},
+      publishVote: async (v: Vote) => {
+        if (v.type === VoteType.PREVOTE) prevotes.push(v)
+      },
+    } as unknown as Gossip
+    const metrics = createMetrics()
+    const driver = new ConsensusDriver({
+      chain,
+      mempool: new Mempool({
+        checkTx: (tx, o) => chain.checkTx(tx, o),
+        nonceOf: (s) => chain.nonceOf(s),
+        isCommitted: async () => false,
+      }),
+      gossip,
+      wal: new Wal(await openMemoryStore()),
+      validatorKey: self,
+      timing: { ...DEVNET_TIMING, rebroadcastMs: 60_000 },
+      maxBlockTxs: 100,
+      clock,
+      commitLane: new Mutex(),
+      gate: new PriorityGate(),
+      onCommitted: async () => {},
+      requestSync: () => {},
+      logger: silentLogger(),
+      metrics,
+    })
+    drivers.push(driver)
+    await driver.start()
+    await settle()
+    expect(driver.height).toBe(1)
+    return { driver, clock, block, proposal, release, prevotes, metrics, validations: () => validations }
+  }
+
+  it('prevotes for a proposal whose validation outlasts the propose timeout', async () => {
+    const t = await setUp()
+    await t.driver.onProposal(t.proposal, t.block, 'peer')
+    await settle()
+    expect(t.validations()).toBe(1)
+
+    t.clock.advance(DEVNET_TIMING.proposeMs)
+    await settle()
+    expect(t.prevotes).toEqual([]) // the timeout waits for the verdict
+    expect((await t.metrics.proposeTimeoutsDeferred.get()).values[0]?.value).toBe(1)
+
+    t.release()
+    await settle()
+    expect(t.prevotes).toHaveLength(1)
+    expect(toHex(t.prevotes[0]!.blockHash!)).toBe(t.block.hashHex())
+  })
+
+  it('prevotes nil when the validation outlasts one more propose timeout', async () => {
+    const t = await setUp()
+    await t.driver.onProposal(t.proposal, t.block, 'peer')
+    await settle()
+
+    t.clock.advance(DEVNET_TIMING.proposeMs)
+    await settle()
+    expect(t.prevotes).toEqual([])
+    t.clock.advance(DEVNET_TIMING.proposeMs)
+    await settle()
+    expect(t.prevotes).toHaveLength(1)
+    expect(t.prevotes[0]!.blockHash).toBeNull()
+
+    t.release() // the late verdict changes nothing in this round
+    await settle()
+    expect(t.prevotes).toHaveLength(1)
+  })
+
+  it('prevotes nil at the timeout when no proposal arrived (nothing to wait for)', async () => {
+    const t = await setUp()
+    t.clock.advance(DEVNET_TIMING.proposeMs)
+    await settle()
+    expect(t.prevotes).toHaveLength(1)
+    expect(t.prevotes[0]!.blockHash).toBeNull()
+    expect((await t.metrics.proposeTimeoutsDeferred.get()).values[0]?.value ?? 0).toBe(0)
+    t.release()
+  })
+})
