@@ -28,6 +28,7 @@ import {
   type StateFixture,
 } from './fixture.js'
 import { loadAverage, median } from './machine.js'
+import { PeakRssMeter } from './peak-rss.js'
 import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
 import { PHASES, type CaseResult, type PhaseTimes, type RunFigures, type VerifierName } from './types.js'
 
@@ -45,7 +46,7 @@ export type CaseInput = {
 
 export type CaseProgress = { readonly done: number; readonly total: number; readonly step: string }
 
-type Round = { phases: PhaseTimes; batchMs: number; totalMs: number; cpuMs: number }
+type Round = { phases: PhaseTimes; batchMs: number; totalMs: number; cpuMs: number; peakRssMb: number }
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
@@ -55,6 +56,7 @@ async function validationRound(
   verifier: SignatureBatchVerifier,
   warm: boolean,
   work: string,
+  memory: PeakRssMeter,
 ): Promise<Round> {
   const signatureCache = new SignatureCache(Math.max(200_000, 2 * block.txs))
   const { chain, close } = await openStateClone(fixture, work, { verifier, signatureCache })
@@ -64,6 +66,7 @@ async function validationRound(
       await verifyTxSignatures(createBlockFromBytes(block.bytes, chain.params).txs, verifier, signatureCache)
     }
     gc()
+    memory.startStretch()
     const times: Record<string, number> = {}
     let batchMs = 0
     const cpu = process.cpuUsage()
@@ -83,8 +86,9 @@ async function validationRound(
     const end = performance.now()
     times.persist = end - persistStart
     const used = process.cpuUsage(cpu)
+    const peakRssMb = memory.stretchPeakMb()
     const phases = Object.fromEntries(PHASES.map((p) => [p, times[p] ?? 0])) as PhaseTimes
-    return { phases, batchMs, totalMs: end - started, cpuMs: (used.user + used.system) / 1000 }
+    return { phases, batchMs, totalMs: end - started, cpuMs: (used.user + used.system) / 1000, peakRssMb }
   } finally {
     await close()
   }
@@ -101,6 +105,7 @@ function figures(rounds: readonly Round[], txs: number, rawLimitPerSecond: numbe
     signatureBatchMs: median(rounds.map((r) => r.batchMs)),
     cpuMs: median(rounds.map((r) => r.cpuMs)),
     roundsMs: rounds.map((r) => r.totalMs),
+    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb)),
   }
 }
 
@@ -116,6 +121,7 @@ export async function runCase(
   })
   const work = join(input.dir, `work-${process.pid}`)
   const block = await ensureBlockFixture({ fixture, txs: input.txs, seed: input.seed + 1, work })
+  const memory = new PeakRssMeter()
   const pool = new WorkerPoolVerifier()
   pool.warmUp()
   const verifier = verifierByName(input.verifier, pool)
@@ -140,7 +146,7 @@ export async function runCase(
       return timeVerification(verifierByName(name, pool), items)
     }
     for (let i = 0; i < input.warmup; i++) {
-      await validationRound(fixture, block, verifier, false, work)
+      await validationRound(fixture, block, verifier, false, work, memory)
       const sample = signedItems().slice(0, 500)
       for (const name of verifierNames) await timeVerification(verifierByName(name, pool), sample)
       step('warm-up')
@@ -155,9 +161,9 @@ export async function runCase(
       number[]
     >
     for (let i = 0; i < input.rounds; i++) {
-      cold.push(await validationRound(fixture, block, verifier, false, work))
+      cold.push(await validationRound(fixture, block, verifier, false, work, memory))
       step('cold')
-      warm.push(await validationRound(fixture, block, verifier, true, work))
+      warm.push(await validationRound(fixture, block, verifier, true, work, memory))
       step('warm')
       for (const name of verifierNames) {
         rawMs[name].push(await rawRound(name))
@@ -174,12 +180,13 @@ export async function runCase(
     step('noble')
 
     const coldFigures = figures(cold, input.txs, rawLimitPerSecond)
+    const warmFigures = figures(warm, input.txs, rawLimitPerSecond)
     return {
       txs: input.txs,
       stateKeys: fixture.stateKeys,
       blockBytes: block.bytes.length,
       cold: coldFigures,
-      warm: figures(warm, input.txs, rawLimitPerSecond),
+      warm: warmFigures,
       txsPerSecond: coldFigures.txsPerSecond,
       rawLimitPerSecond,
       ratioToRawLimit: coldFigures.ratioToRawLimit,
@@ -188,7 +195,8 @@ export async function runCase(
       rawLimitVerifier,
       noblePerSecond: noble,
       nobleSample: sample.length,
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakRssMb: Math.max(coldFigures.peakRssMb, warmFigures.peakRssMb),
+      processPeakRssMb: memory.processPeakMb(),
       loadAverage: loadAverage(),
     }
   } finally {

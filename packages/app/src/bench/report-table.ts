@@ -63,7 +63,7 @@ export function formatReport(report: ValidationBenchReport): string {
         'warm ms',
         'warm tx/s',
         'warm ratio',
-        'peak RSS',
+        'peak RSS*',
       ],
       cases.map((c) => [
         caseLabel(c),
@@ -80,6 +80,8 @@ export function formatReport(report: ValidationBenchReport): string {
   )
   out.push(
     'ratio = validated tx/s ÷ raw limit (the same signatures verified alone, fastest verifier, all cores, same run)',
+    '* peak resident memory while validating: the highest of the rounds, each from its start (what the process',
+    '  still holds then counts) to the block persisted; the whole process, raw-limit runs included: processPeakRssMb',
   )
   out.push('')
 

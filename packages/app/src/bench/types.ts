@@ -67,6 +67,8 @@ export type RunFigures = {
   /** Process CPU time of a round (median ms, all threads). */
   readonly cpuMs: number
   readonly roundsMs: readonly number[]
+  /** Highest peak RSS of a round, from its start (after a GC) to the block persisted (MB). */
+  readonly peakRssMb: number
 }
 
 export type CaseResult = {
@@ -89,8 +91,13 @@ export type CaseResult = {
   /** Pure-JS @noble/curves verification on all cores (a sample of the block's signatures). */
   readonly noblePerSecond: number
   readonly nobleSample: number
-  /** Peak resident memory of the process that ran this case (MB). */
+  /**
+   * Peak resident memory while validating (MB): the highest of the cold and warm rounds' peaks,
+   * each measured from the round's start (what the process still holds then counts).
+   */
   readonly peakRssMb: number
+  /** Peak resident memory of the whole process that ran this case, raw-limit runs included (MB). */
+  readonly processPeakRssMb: number
   readonly loadAverage: readonly number[]
 }
 

@@ -59,6 +59,8 @@ describe('bench validate', () => {
       expect(c.warm.txsPerSecond).toBeGreaterThan(0)
       expect(c.noblePerSecond).toBeGreaterThan(0)
       expect(c.peakRssMb).toBeGreaterThan(10)
+      expect(c.processPeakRssMb).toBeGreaterThanOrEqual(c.peakRssMb)
+      expect(c.peakRssMb).toBe(Math.max(c.cold.peakRssMb, c.warm.peakRssMb))
     }
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ValidationBenchReport
     expect(json.cases).toHaveLength(2)

@@ -1,0 +1,45 @@
+/**
+ * Peak resident memory of stretches of this process's life. On Linux the kernel's high-water
+ * mark (VmHWM) can be reset to the current RSS (`/proc/self/clear_refs`, value 5), so the peak of
+ * one validation round excludes what other parts of the case (the raw-limit runs, fixture
+ * loading) touched before it; what the process still holds at the reset counts. The reset also
+ * lowers getrusage's maxRSS, so the meter keeps the whole-life peak itself. Where the mark cannot
+ * be reset, every stretch reports the whole-life peak.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+
+function highWaterKb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m !== null) return Number(m[1])
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS
+}
+
+export class PeakRssMeter {
+  #lifeKb = 0
+  #resettable = true
+
+  /** Starts a stretch: its peak is measured from now. */
+  startStretch(): void {
+    this.#lifeKb = Math.max(this.#lifeKb, highWaterKb())
+    if (!this.#resettable) return
+    try {
+      writeFileSync('/proc/self/clear_refs', '5')
+    } catch {
+      this.#resettable = false
+    }
+  }
+
+  /** Peak RSS (MB) since the stretch started (the whole-life peak where no reset is possible). */
+  stretchPeakMb(): number {
+    return Math.round(highWaterKb() / 1024)
+  }
+
+  /** Peak RSS (MB) over the process's life so far. */
+  processPeakMb(): number {
+    return Math.round(Math.max(this.#lifeKb, highWaterKb()) / 1024)
+  }
+}
