@@ -10,8 +10,9 @@
  * Updates are two-step: `prepare(changes)` computes a block's new root and the database writes
  * without touching the committed state (it may be called several times from one base, e.g. for
  * competing proposals); the caller writes `update.writes` in its block batch, then `commit()`.
- * The new pages themselves are written by prepare(), group by group in synced segments, so that
- * a large block's pages are not all held in memory until the block commits: content-addressed,
+ * The new pages themselves are written by prepare() in synced segments of COMMIT_SEGMENT_BYTES as
+ * they fill (a block of a few thousand changes: one synced write), so that a large block's pages
+ * are not all held in memory until the block commits: content-addressed,
  * they are unreachable until the batch that commits the update. The pages of updates that are
  * never committed (competing proposals, a failed prepare) are deleted by that batch
  * (`abandonedWrites`). Only a crash between a prepare and the next commit, or a prepare that
@@ -73,6 +74,11 @@ export type SparseMerkleTreeOptions = {
    * collection took ~30 % of a 1M-key state's 10k-change batch instead of ~17 % (measured).
    */
   readonly groupSize?: number
+  /**
+   * Size of the synced segments in which prepare() writes new pages (default
+   * COMMIT_SEGMENT_BYTES); tests make it small to get many writes.
+   */
+  readonly segmentBytes?: number
 }
 
 export const DEFAULT_STATE_CACHE_DEPTH = 16
@@ -148,6 +154,7 @@ export class SparseMerkleTree implements StateReader {
   private readonly cacheDepth: number
   private readonly verifyReads: boolean
   private readonly groupSize: number
+  private readonly segmentBytes: number | undefined
 
   private constructor(
     private readonly store: KvStore,
@@ -159,6 +166,7 @@ export class SparseMerkleTree implements StateReader {
     this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
     this.verifyReads = opts.verifyReads ?? false
     this.groupSize = Math.max(1, opts.groupSize ?? DEFAULT_GROUP_SIZE)
+    this.segmentBytes = opts.segmentBytes
   }
 
   /**
@@ -260,6 +268,9 @@ export class SparseMerkleTree implements StateReader {
     // Registered before anything is staged: if this prepare fails, what it staged is still
     // deleted by the next commit.
     const staged: StagedPages = { hashes: [] }
+    // One writer for the whole prepare: a group's pages wait for the next ones until a segment
+    // is full, so a typical block's pages take one fsync instead of one per group.
+    const writer = new SegmentedWriter(this.store, this.segmentBytes)
     const token = {}
     this.staged.set(token, staged)
     let newRoot: TreeNode | null
@@ -286,7 +297,7 @@ export class SparseMerkleTree implements StateReader {
           t.top = undefined
         }
         batch.flush()
-        await this.stage(batch.takePages(), staged)
+        await this.stage(batch.takePages(), staged, writer)
       }
       newRoot = batch.apply(base, 0, 0, items.length)
     }
@@ -294,7 +305,8 @@ export class SparseMerkleTree implements StateReader {
     const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
     if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
     batch.flush()
-    await this.stage(batch.takePages(), staged)
+    await this.stage(batch.takePages(), staged, writer)
+    await writer.flush()
     for (const c of changes) {
       const key = slabKey(keys, Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
@@ -309,17 +321,20 @@ export class SparseMerkleTree implements StateReader {
     return update
   }
 
-  /** Writes new pages now, in synced segments, and remembers their hashes (see `abandonedWrites`). */
-  private async stage(pages: readonly KvWrite[], staged: StagedPages): Promise<void> {
+  /**
+   * Remembers the hashes of new pages (see `abandonedWrites`) and hands the pages to `writer`,
+   * which writes each full segment (synced); the caller flushes the rest.
+   */
+  private async stage(
+    pages: readonly KvWrite[],
+    staged: StagedPages,
+    writer: SegmentedWriter,
+  ): Promise<void> {
     if (pages.length === 0) return
     const hashes = new Uint8Array(pages.length * HASH_LENGTH)
-    const writer = new SegmentedWriter(this.store)
-    for (let i = 0; i < pages.length; i++) {
-      hashes.set(pages[i]!.key.subarray(1), i * HASH_LENGTH)
-      if (writer.add(pages[i]!)) await writer.flush()
-    }
-    await writer.flush()
-    staged.hashes.push(hashes)
+    for (let i = 0; i < pages.length; i++) hashes.set(pages[i]!.key.subarray(1), i * HASH_LENGTH)
+    staged.hashes.push(hashes) // before writing: pages of a failed write are deleted too
+    for (const page of pages) if (writer.add(page)) await writer.flush()
   }
 
   /**

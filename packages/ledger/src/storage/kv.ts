@@ -130,13 +130,16 @@ export class SegmentedWriter {
   #writes: KvWrite[] = []
   #bytes = 0
 
-  constructor(private readonly kv: KvStore) {}
+  constructor(
+    private readonly kv: KvStore,
+    private readonly segmentBytes = COMMIT_SEGMENT_BYTES,
+  ) {}
 
   /** Adds a write; true when the segment is full (the caller then awaits `flush`). */
   add(w: KvWrite): boolean {
     this.#writes.push(w)
     this.#bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
-    return this.#bytes >= COMMIT_SEGMENT_BYTES
+    return this.#bytes >= this.segmentBytes
   }
 
   async flush(): Promise<void> {

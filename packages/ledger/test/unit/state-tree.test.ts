@@ -373,6 +373,39 @@ describe('SparseMerkleTree: prepare / commit', () => {
     )
   })
 
+  it('writes the pages of many groups in one synced write while they fit in a segment', async () => {
+    const inner = await openMemoryStore()
+    const writes: { count: number; sync: boolean | undefined }[] = []
+    const store: KvStore = {
+      ...inner,
+      get: (k) => inner.get(k),
+      getMany: (k) => inner.getMany(k),
+      range: (o) => inner.range(o),
+      close: () => inner.close(),
+      write: async (w, o) => {
+        writes.push({ count: w.length, sync: o?.sync })
+        await inner.write(w, o)
+      },
+    }
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 1 })
+    const keys = Array.from({ length: 2000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 2]))
+    await commitBatch(store, tree, normalize(keys.map((key) => ({ key, value: key.slice(0, 2) }))))
+    writes.length = 0
+    const update = await tree.prepare(
+      normalize(keys.slice(0, 600).map((key) => ({ key, value: new Uint8Array([9]) }))),
+    )
+    // groupSize 1: hundreds of groups below the cache, yet one synced write of all their pages.
+    expect(writes).toHaveLength(1)
+    expect(writes[0]!.sync).toBe(true)
+    expect(writes[0]!.count).toBeGreaterThan(100)
+    await store.write([...update.writes, ...tree.abandonedWrites(update)])
+    tree.commit(update)
+    expect([...(await storedPages(store))].sort()).toEqual(
+      [...(await reachablePages(store, tree.root()))].sort(),
+    )
+    await store.close()
+  })
+
   it('stages new pages during prepare; a failed prepare and the losing proposals leave nothing behind', async () => {
     const inner = await openMemoryStore()
     let failAt = -1
@@ -388,7 +421,8 @@ describe('SparseMerkleTree: prepare / commit', () => {
         await inner.write(w, o)
       },
     }
-    const opts = { cacheDepth: 4, groupSize: 1 }
+    // Small segments: a prepare writes its pages in many synced writes, so one can fail midway.
+    const opts = { cacheDepth: 4, groupSize: 1, segmentBytes: 4096 }
     const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, opts)
     const keys = Array.from({ length: 2000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 1]))
     await commitBatch(store, tree, normalize(keys.map((key) => ({ key, value: key.slice(0, 2) }))))
