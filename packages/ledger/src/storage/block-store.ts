@@ -143,7 +143,9 @@ export class BlockStore {
    * the committed tree does not link them) and the block's bytes and receipts (under the new
    * height, which readers reach only through the tx index, the certificate or `latestHeight`).
    * Then ONE atomic synced batch makes the block the head: flat state values, replaced pages
-   * deleted, hash → height, certificate, validator set, tx index, latest height and state root.
+   * deleted, hash → height, certificate, validator set, tx index, latest height and state root,
+   * and whatever of the bulk did not fill a segment (so a block of up to a few thousand
+   * transactions commits in one synced write).
    *
    * A crash between the two leaves only unreachable entries, which a commit of the same block
    * rewrites and `removeUncommitted` deletes. Segments keep LevelDB from holding the whole
@@ -170,7 +172,9 @@ export class BlockStore {
         await staged.flush()
       final.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
     }
-    await staged.flush()
+    // What did not fill a segment goes in the final batch: a block of up to a few thousand
+    // transactions commits in one synced write.
+    final.push(...staged.take())
 
     final.push(
       { type: 'put', key: bucketKey(Bucket.heightByHash, block.hash()), value: u64(height) },

@@ -142,10 +142,16 @@ export class SegmentedWriter {
     return this.#bytes >= this.segmentBytes
   }
 
-  async flush(): Promise<void> {
+  /** The writes not yet flushed, handed over (to go in the caller's own batch). */
+  take(): KvWrite[] {
     const writes = this.#writes
     this.#writes = []
     this.#bytes = 0
+    return writes
+  }
+
+  async flush(): Promise<void> {
+    const writes = this.take()
     await this.kv.write(writes, { sync: true })
   }
 }

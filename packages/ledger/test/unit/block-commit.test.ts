@@ -49,14 +49,33 @@ describe('block commit', () => {
     writes.length = 0
     await chain.commitBlock(await chain.validateBlock(block), cert)
 
-    expect(writes.length).toBeGreaterThanOrEqual(3)
+    expect(writes.length).toBeGreaterThanOrEqual(2)
     expect(writes.every((w) => w.sync)).toBe(true)
     expect(writes.filter((w) => w.final)).toHaveLength(1)
     expect(writes.at(-1)!.final).toBe(true)
-    // A segment ends at the first write that takes it past the limit.
-    for (const w of writes.slice(0, -2)) expect(w.bytes).toBeGreaterThanOrEqual(COMMIT_SEGMENT_BYTES)
+    // A segment ends at the first write that takes it past the limit; the rest rides with the
+    // final batch.
+    for (const w of writes.slice(0, -1)) expect(w.bytes).toBeGreaterThanOrEqual(COMMIT_SEGMENT_BYTES)
     expect(chain.height).toBe(1)
     expect(await chain.state.get(appStateKey(testDataKey('big-7')))).toHaveLength(4000)
+  })
+
+  it('commits a small block in one synced write', async () => {
+    const { store, writes } = recordingStore(await openMemoryStore(), { on: false })
+    const chain = await openTestChain({ store })
+    const { block, cert } = await buildNext(
+      chain,
+      Array.from({ length: 50 }, (_, i) => putTx(i, `small-${i}`, 'v')),
+    )
+    writes.length = 0
+    await chain.commitBlock(await chain.validateBlock(block), cert)
+    expect(writes).toHaveLength(1)
+    expect(writes[0]!.sync).toBe(true)
+    expect(writes[0]!.final).toBe(true)
+    expect(await chain.blocks.getBlockBytes(1)).toEqual(block.serialize())
+    expect((await chain.blocks.getReceipt(1, 49))!.events).toEqual([
+      { type: 'put', attributes: { key: 'small-49' } },
+    ])
   })
 
   it('a crash before the final batch keeps the previous head; reopening removes the leftovers', async () => {
