@@ -108,11 +108,25 @@ export function createBlockFromBytes(bytes: Uint8Array, params: ChainParams = DE
 
 /**
  * The bytes of transaction `index` of a stored block (canonical, as committed), without decoding
- * the others: the envelope's first three items are read (the header with cborg's `decodeFirst`),
- * the transactions before `index` are byte strings skipped by their lengths. Undefined when the
- * block has no such transaction; malformed bytes fail with a coded DecodeError.
+ * the others (see `txBytesInBlockRange`). Undefined when the block has no such transaction;
+ * malformed bytes fail with a coded DecodeError.
  */
 export function txBytesInBlock(bytes: Uint8Array, index: number): Uint8Array | undefined {
+  if (!Number.isSafeInteger(index) || index < 0) return undefined
+  return txBytesInBlockRange(bytes, index, 1).txs[0]
+}
+
+/**
+ * The bytes of transactions `from` … `from + limit − 1` of a stored block (fewer at its end)
+ * and its transaction count, without decoding the others: the envelope's first three items are
+ * read (the header with cborg's `decodeFirst`), the transactions before `from` are byte strings
+ * skipped by their lengths. Malformed bytes fail with a coded DecodeError.
+ */
+export function txBytesInBlockRange(
+  bytes: Uint8Array,
+  from: number,
+  limit: number,
+): { total: number; txs: Uint8Array[] } {
   const fail = (why: string): never => {
     throw new DecodeError(DecodeErrorCode.MALFORMED_CBOR, `stored block: ${why}`)
   }
@@ -140,13 +154,15 @@ export function txBytesInBlock(bytes: Uint8Array, index: number): Uint8Array | u
   } catch (e) {
     fail(`header: ${(e as Error).message}`)
   }
-  const count = head(4)
-  if (!Number.isSafeInteger(index) || index < 0 || index >= count) return undefined
-  for (let i = 0; i < index; i++) {
-    const skip = head(2) // read before `at` is added to: head() moves it
-    at += skip
+  const total = head(4)
+  const txs: Uint8Array[] = []
+  if (!Number.isSafeInteger(from) || from < 0 || from >= total) return { total, txs }
+  const end = Math.min(total, from + Math.max(0, limit))
+  for (let i = 0; i < end; i++) {
+    const length = head(2) // read before `at` is added to: head() moves it
+    if (at + length > bytes.length) fail('transaction runs past the end')
+    if (i >= from) txs.push(bytes.slice(at, at + length))
+    at += length
   }
-  const length = head(2)
-  if (at + length > bytes.length) fail('transaction runs past the end')
-  return bytes.slice(at, at + length)
+  return { total, txs }
 }

@@ -561,13 +561,14 @@ export class GovchainNode implements ApiBackend {
   async blockTxs(height: number, from: number, limit: number): Promise<BlockTxsJson | undefined> {
     const chain = this.chain
     if (height < 1 || height > chain.height) return undefined
-    const block = await chain.blocks.getBlock(height, chain.params)
-    if (block === undefined) return undefined
+    // Only the page's transactions are decoded (blocks hold up to thousands).
+    const page = await chain.blocks.getTxs(height, from, limit, chain.params)
+    if (page === undefined) return undefined
     return {
       height,
-      total: block.txs.length,
+      total: page.total,
       from,
-      txs: block.txs.slice(from, from + limit).map((tx, i) => ({
+      txs: page.txs.map((tx, i) => ({
         index: from + i,
         hash: tx.hashHex(),
         ...txSummary(tx),

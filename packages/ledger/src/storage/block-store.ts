@@ -5,7 +5,7 @@
  * the bulk that nothing can reach before that batch (new state pages, block bytes, receipts) is
  * written just before it, in synced segments (see `commit`).
  */
-import { createBlockFromBytes, txBytesInBlock, type Block } from '../block.js'
+import { createBlockFromBytes, txBytesInBlock, txBytesInBlockRange, type Block } from '../block.js'
 import { createTxFromBytes, type Transaction } from '../tx.js'
 import { equalBytes } from '../bytes.js'
 import { createCommitCertificateFromBytes, type CommitCertificate } from '../consensus/certificate.js'
@@ -75,6 +75,29 @@ export class BlockStore {
     if (bytes === undefined) return undefined
     try {
       return createBlockFromBytes(bytes, params)
+    } catch (e) {
+      throw new StorageError(
+        StorageErrorCode.CORRUPT,
+        `stored block ${height} does not decode: ${(e as Error).message}`,
+      )
+    }
+  }
+
+  /**
+   * Transactions `from` … `from + limit − 1` of block `height` and its transaction count,
+   * decoding only those (a page of a large block).
+   */
+  async getTxs(
+    height: number,
+    from: number,
+    limit: number,
+    params: ChainParams,
+  ): Promise<{ total: number; txs: Transaction[] } | undefined> {
+    const bytes = await this.getBlockBytes(height)
+    if (bytes === undefined) return undefined
+    try {
+      const { total, txs } = txBytesInBlockRange(bytes, from, limit)
+      return { total, txs: txs.map((t) => createTxFromBytes(t, params.maxTxBytes)) }
     } catch (e) {
       throw new StorageError(
         StorageErrorCode.CORRUPT,

@@ -1,6 +1,6 @@
 /** Reading one transaction out of a stored block without decoding the others. */
 import { describe, expect, it } from 'vitest'
-import { Block, createBlockFromBytes, txBytesInBlock } from '../../src/block.js'
+import { Block, createBlockFromBytes, txBytesInBlock, txBytesInBlockRange } from '../../src/block.js'
 import { toHex } from '../../src/bytes.js'
 import { DecodeErrorCode } from '../../src/errors.js'
 import { openMemoryStore } from '../../src/storage/kv.js'
@@ -45,6 +45,36 @@ describe('txBytesInBlock', () => {
       error = e
     }
     expect(error).toMatchObject({ code: DecodeErrorCode.MALFORMED_CBOR })
+  })
+
+  it.each([
+    { from: 0, limit: 3 },
+    { from: 0, limit: 100 },
+    { from: 4, limit: 2 },
+    { from: 8, limit: 5 },
+    { from: 9, limit: 1 },
+    { from: 10, limit: 1 },
+    { from: 3, limit: 0 },
+    { from: -1, limit: 2 },
+  ])('a range is the same slice as the decoded block’s: from $from, limit $limit', ({ from, limit }) => {
+    const block = blockOf(SIZES)
+    const { total, txs } = txBytesInBlockRange(block.serialize(), from, limit)
+    expect(total).toBe(SIZES.length)
+    const expected = from < 0 ? [] : block.txs.slice(from, from + limit)
+    expect(txs.map(toHex)).toEqual(expected.map((t) => toHex(t.serialize())))
+  })
+
+  it('BlockStore.getTxs decodes one page of the stored block', async () => {
+    const store = await openMemoryStore()
+    const block = blockOf(Array.from({ length: 40 }, (_, i) => i * 7))
+    await store.write([
+      { type: 'put', key: Uint8Array.of(0x01, 0, 0, 0, 0, 0, 0, 0, 2), value: block.serialize() },
+    ])
+    const blocks = new BlockStore(store)
+    const page = await blocks.getTxs(2, 30, 25, DEFAULT_CHAIN_PARAMS)
+    expect(page!.total).toBe(40)
+    expect(page!.txs.map((t) => t.hashHex())).toEqual(block.txs.slice(30).map((t) => t.hashHex()))
+    expect(await blocks.getTxs(3, 0, 10, DEFAULT_CHAIN_PARAMS)).toBeUndefined()
   })
 
   it('BlockStore.getTx decodes the stored transaction', async () => {
