@@ -46,9 +46,9 @@ export type NodeConfig = {
     /**
      * Pending transactions held (default 20,000: ~40 s of what the reference machine's 4-node
      * devnet commits, enough to absorb the `bench load` spike profile — twice capacity for 30 s —
-     * without refusing). Beyond it, submissions are refused with MEMPOOL_FULL. A full pool no
-     * longer slows the network down: only `recheckTxs` of it are re-checked per block, and blocks
-     * are capped by `limits.maxBlockTxs`.
+     * without refusing). Beyond it, submissions are refused with MEMPOOL_FULL. A full pool adds
+     * little work per block: only `recheckTxs` of it are re-checked fully, and blocks are capped
+     * by `limits.maxBlockTxs`.
      */
     readonly maxTxs: number
     readonly maxBytes: number

@@ -29,10 +29,10 @@ export type MempoolOptions = {
   /**
    * Most pending transactions fully re-checked (`checkTx`) after a commit, oldest first: those
    * the next blocks take. The others only get the cheap check (a nonce the block used). A full
-   * check reads state for each transaction; over a pool of 20,000 after every block it cost more
-   * CPU than the block itself and made an overloaded network collapse. A transaction that turned
-   * invalid deeper in the pool is re-checked once it nears the front, and block building drops
-   * an invalid one anyway.
+   * check reads state for each transaction: over a full pool that was 20,000 checks per block on
+   * every node, CPU that grew with the backlog exactly when the node was overloaded. A
+   * transaction that turned invalid deeper in the pool is re-checked once it nears the front,
+   * and block building drops an invalid one anyway.
    */
   readonly recheckTxs: number
 }
