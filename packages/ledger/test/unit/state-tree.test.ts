@@ -79,6 +79,18 @@ async function reachablePages(store: KvStore, root: Uint8Array): Promise<Set<str
   return seen
 }
 
+/** `inner`, its reads passed through and its writes going to `write` instead. */
+function interceptWrites(inner: KvStore, write: KvStore['write']): KvStore {
+  return {
+    ...inner,
+    get: (k) => inner.get(k),
+    getMany: (k) => inner.getMany(k),
+    range: (o) => inner.range(o),
+    close: () => inner.close(),
+    write,
+  }
+}
+
 async function storedPages(store: KvStore): Promise<Set<string>> {
   const out = new Set<string>()
   const lo = new Uint8Array([Bucket.stateNode])
@@ -376,17 +388,10 @@ describe('SparseMerkleTree: prepare / commit', () => {
   it('writes the pages of many groups in one synced write while they fit in a segment', async () => {
     const inner = await openMemoryStore()
     const writes: { count: number; sync: boolean | undefined }[] = []
-    const store: KvStore = {
-      ...inner,
-      get: (k) => inner.get(k),
-      getMany: (k) => inner.getMany(k),
-      range: (o) => inner.range(o),
-      close: () => inner.close(),
-      write: async (w, o) => {
-        writes.push({ count: w.length, sync: o?.sync })
-        await inner.write(w, o)
-      },
-    }
+    const store = interceptWrites(inner, async (w, o) => {
+      writes.push({ count: w.length, sync: o?.sync })
+      await inner.write(w, o)
+    })
     const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 1 })
     const keys = Array.from({ length: 2000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 2]))
     await commitBatch(store, tree, normalize(keys.map((key) => ({ key, value: key.slice(0, 2) }))))
@@ -410,17 +415,10 @@ describe('SparseMerkleTree: prepare / commit', () => {
     const inner = await openMemoryStore()
     let failAt = -1
     let writes = 0
-    const store: KvStore = {
-      ...inner,
-      get: (k) => inner.get(k),
-      getMany: (k) => inner.getMany(k),
-      range: (o) => inner.range(o),
-      close: () => inner.close(),
-      write: async (w, o) => {
-        if (writes++ === failAt) throw new Error('disk full')
-        await inner.write(w, o)
-      },
-    }
+    const store = interceptWrites(inner, async (w, o) => {
+      if (writes++ === failAt) throw new Error('disk full')
+      await inner.write(w, o)
+    })
     // Small segments: a prepare writes its pages in many synced writes, so one can fail midway.
     const opts = { cacheDepth: 4, groupSize: 1, segmentBytes: 4096 }
     const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, opts)
