@@ -5,7 +5,7 @@
  * the bulk that nothing can reach before that batch (new state pages, block bytes, receipts) is
  * written just before it, in synced segments (see `commit`).
  */
-import { createBlockFromBytes, txBytesInBlock, txBytesInBlockRange, type Block } from '../block.js'
+import { createBlockFromBytes, txBytesInBlockRange, type Block } from '../block.js'
 import { createTxFromBytes, type Transaction } from '../tx.js'
 import { equalBytes } from '../bytes.js'
 import { createCommitCertificateFromBytes, type CommitCertificate } from '../consensus/certificate.js'
@@ -108,17 +108,7 @@ export class BlockStore {
 
   /** Transaction `index` of block `height`, decoding only that transaction. */
   async getTx(height: number, index: number, params: ChainParams): Promise<Transaction | undefined> {
-    const bytes = await this.getBlockBytes(height)
-    if (bytes === undefined) return undefined
-    try {
-      const tx = txBytesInBlock(bytes, index)
-      return tx === undefined ? undefined : createTxFromBytes(tx, params.maxTxBytes)
-    } catch (e) {
-      throw new StorageError(
-        StorageErrorCode.CORRUPT,
-        `stored block ${height} does not decode: ${(e as Error).message}`,
-      )
-    }
+    return (await this.getTxs(height, index, 1, params))?.txs[0]
   }
 
   async getHeightByHash(hash: Uint8Array): Promise<number | undefined> {
