@@ -94,18 +94,15 @@ export class Transaction implements TxFields {
    * into one buffer: views into it, one allocation instead of one per transaction.
    */
   static signingBytesOfAll(txs: readonly Transaction[]): Uint8Array[] {
+    const lengths = txs.map((tx) => wireSigningLength(tx.#bytes))
     let total = 0
-    for (const tx of txs) {
-      const n = wireSigningLength(tx.#bytes)
-      total += n ?? tx.signingBytes().length
-    }
+    for (const n of lengths) total += n ?? 0
     const slab = new Uint8Array(total)
     let at = 0
-    return txs.map((tx) => {
-      const wire = tx.#bytes
-      const n = wireSigningLength(wire)
+    return txs.map((tx, i) => {
+      const n = lengths[i]
       if (n === undefined) return tx.signingBytes()
-      cutSigningBytes(wire!, n, slab, at)
+      cutSigningBytes(tx.#bytes!, n, slab, at)
       at += n
       return slab.subarray(at - n, at)
     })
