@@ -96,6 +96,19 @@ export const DEVNET_TIMING: ConsensusTimingConfig = Object.freeze({
   rebroadcastMs: 1000,
 })
 
+/** Defaults of a new node's config and of fields a config file leaves out (reasons at the fields). */
+const DEFAULT_MEMPOOL: NodeConfig['mempool'] = Object.freeze({
+  maxTxs: 20_000,
+  maxBytes: 64 * 1024 * 1024,
+  maxPerSender: 2000,
+  recheckTxs: 2000,
+})
+const DEFAULT_LIMITS: NodeConfig['limits'] = Object.freeze({
+  maxBlockTxs: 1000,
+  apiTxsPerSecond: 2000,
+  apiTxBurst: 5000,
+})
+
 export function defaultConfig(fields: {
   name: string
   org: string
@@ -112,8 +125,8 @@ export function defaultConfig(fields: {
     p2p: { listen: [`/ip4/${host}/tcp/${fields.p2pPort}`], peers: fields.peers ?? [] },
     api: { host, port: fields.apiPort },
     consensus: fields.timing ?? PRODUCTION_TIMING,
-    mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024, maxPerSender: 2000, recheckTxs: 2000 },
-    limits: { maxBlockTxs: 1000, apiTxsPerSecond: 2000, apiTxBurst: 5000 },
+    mempool: DEFAULT_MEMPOOL,
+    limits: DEFAULT_LIMITS,
     log: { level: 'info', file: 'node.log' },
   }
 }
@@ -154,6 +167,10 @@ export function parseConfig(json: unknown): NodeConfig {
   const log = obj(c.log ?? {}, 'log')
   const t = (k: keyof ConsensusTimingConfig, min: number) =>
     cons[k] === undefined ? PRODUCTION_TIMING[k] : num(cons[k], `consensus.${k}`, min)
+  const m = (k: keyof NodeConfig['mempool'], min: number) =>
+    mem[k] === undefined ? DEFAULT_MEMPOOL[k] : num(mem[k], `mempool.${k}`, min)
+  const l = (k: keyof NodeConfig['limits'], min: number) =>
+    lim[k] === undefined ? DEFAULT_LIMITS[k] : num(lim[k], `limits.${k}`, min)
   const timing: ConsensusTimingConfig = {
     proposeMs: t('proposeMs', 1),
     prevoteMs: t('prevoteMs', 1),
@@ -173,16 +190,15 @@ export function parseConfig(json: unknown): NodeConfig {
     api: { host: str(api.host, 'api.host'), port: num(api.port, 'api.port', 0, 65535) },
     consensus: timing,
     mempool: {
-      maxTxs: mem.maxTxs === undefined ? 20_000 : num(mem.maxTxs, 'mempool.maxTxs', 1),
-      maxBytes: mem.maxBytes === undefined ? 64 * 1024 * 1024 : num(mem.maxBytes, 'mempool.maxBytes', 1024),
-      maxPerSender: mem.maxPerSender === undefined ? 2000 : num(mem.maxPerSender, 'mempool.maxPerSender', 1),
-      recheckTxs: mem.recheckTxs === undefined ? 2000 : num(mem.recheckTxs, 'mempool.recheckTxs', 0),
+      maxTxs: m('maxTxs', 1),
+      maxBytes: m('maxBytes', 1024),
+      maxPerSender: m('maxPerSender', 1),
+      recheckTxs: m('recheckTxs', 0),
     },
     limits: {
-      maxBlockTxs: lim.maxBlockTxs === undefined ? 1000 : num(lim.maxBlockTxs, 'limits.maxBlockTxs', 1),
-      apiTxsPerSecond:
-        lim.apiTxsPerSecond === undefined ? 2000 : num(lim.apiTxsPerSecond, 'limits.apiTxsPerSecond', 1),
-      apiTxBurst: lim.apiTxBurst === undefined ? 5000 : num(lim.apiTxBurst, 'limits.apiTxBurst', 1),
+      maxBlockTxs: l('maxBlockTxs', 1),
+      apiTxsPerSecond: l('apiTxsPerSecond', 1),
+      apiTxBurst: l('apiTxBurst', 1),
     },
     log: {
       level: log.level === undefined ? 'info' : str(log.level, 'log.level'),
