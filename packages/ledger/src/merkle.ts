@@ -5,7 +5,7 @@
  * node (second-preimage). The empty tree's root is H("").
  */
 import { concatBytes, equalBytes, toHex, fromHex } from './bytes.js'
-import { sha256 } from './crypto/index.js'
+import { sha256, sha256Into } from './crypto/index.js'
 import { readArray, readBytes, readTuple, readUint } from './encoding.js'
 import { DecodeError, DecodeErrorCode } from './errors.js'
 import { HASH_LENGTH } from './params.js'
@@ -33,6 +33,40 @@ export function merkleInnerHash(left: Uint8Array, right: Uint8Array): Uint8Array
   preimage.set(left, 1)
   preimage.set(right, 1 + HASH_LENGTH)
   return sha256(preimage)
+}
+
+/**
+ * Root over n 32-byte leaves given back to back in one buffer (`leaves.length` = 32n), e.g. a
+ * block's tx hashes: the same root as `merkleRoot`, computed in one buffer of n hashes rather than
+ * an array per node.
+ */
+export function merkleRootOfPacked(leaves: Uint8Array): Uint8Array {
+  const n = leaves.length / HASH_LENGTH
+  if (!Number.isInteger(n)) {
+    throw new DecodeError(DecodeErrorCode.BAD_SHAPE, 'packed Merkle leaves must be 32 bytes each')
+  }
+  if (n === 0) return EMPTY_MERKLE_ROOT
+  const level = new Uint8Array(leaves.length)
+  preimage[0] = 0x00
+  for (let i = 0; i < n; i++) {
+    preimage.set(leaves.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH), 1)
+    sha256Into(leafPreimage, level, i * HASH_LENGTH)
+  }
+  // Level by level in place: node i of the next level overwrites node i, which its pair (2i,
+  // 2i + 1) has already been read from.
+  for (let width = n; width > 1; width = Math.ceil(width / 2)) {
+    preimage[0] = 0x01
+    for (let i = 0; 2 * i < width; i++) {
+      const from = 2 * i * HASH_LENGTH
+      if (2 * i + 1 < width) {
+        preimage.set(level.subarray(from, from + 2 * HASH_LENGTH), 1)
+        sha256Into(preimage, level, i * HASH_LENGTH)
+      } else {
+        level.copyWithin(i * HASH_LENGTH, from, from + HASH_LENGTH)
+      }
+    }
+  }
+  return level.slice(0, HASH_LENGTH)
 }
 
 /** Root over the given leaves; computed level by level (iterative, no recursion on large blocks). */

@@ -65,6 +65,8 @@ export async function verifyTxSignatures(
   cache?: SignatureCache,
 ): Promise<void> {
   const pending: number[] = []
+  // The cache is keyed by tx hash: compute the block's hashes together, in one buffer.
+  if (cache !== undefined && txs.length > 1) Transaction.hashAll(txs)
   txs.forEach((tx, i) => {
     if (cache === undefined || !cache.has(tx)) pending.push(i)
   })

@@ -7,7 +7,7 @@
  * same fields twice gets two hashes with one nonce, and the nonce rule admits only one.
  */
 import { toBase64, toHex } from './bytes.js'
-import { sha256, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './crypto/index.js'
+import { sha256, sha256Into, sign, verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './crypto/index.js'
 import {
   decode,
   encode,
@@ -19,7 +19,7 @@ import {
   readVarBytes,
 } from './encoding.js'
 import { GovchainError } from './errors.js'
-import { DEFAULT_CHAIN_PARAMS, MAX_IDENT_LENGTH } from './params.js'
+import { DEFAULT_CHAIN_PARAMS, HASH_LENGTH, MAX_IDENT_LENGTH } from './params.js'
 
 export const TX_DOMAIN = 'govchain/tx'
 export const TX_VERSION = 1
@@ -106,6 +106,23 @@ export class Transaction implements TxFields {
       at += n
       return slab.subarray(at - n, at)
     })
+  }
+
+  /**
+   * The hashes of many transactions (a block's) back to back in one buffer. A transaction whose
+   * hash is not yet known keeps a view into it: one allocation instead of one array per hash.
+   */
+  static hashAll(txs: readonly Transaction[]): Uint8Array {
+    const out = new Uint8Array(txs.length * HASH_LENGTH)
+    txs.forEach((tx, i) => {
+      const at = i * HASH_LENGTH
+      if (tx.#hash !== undefined) out.set(tx.#hash, at)
+      else {
+        sha256Into(tx.serialize(), out, at)
+        tx.#hash = out.subarray(at, at + HASH_LENGTH)
+      }
+    })
+    return out
   }
 
   serialize(): Uint8Array {

@@ -1,6 +1,14 @@
 /** Reading one transaction out of a stored block without decoding the others. */
 import { describe, expect, it } from 'vitest'
-import { Block, createBlockFromBytes, txBytesInBlock, txBytesInBlockRange } from '../../src/block.js'
+import {
+  Block,
+  createBlockFromBytes,
+  txBytesInBlock,
+  txBytesInBlockRange,
+  txRootOf,
+} from '../../src/block.js'
+import { merkleRoot } from '../../src/merkle.js'
+import { Transaction } from '../../src/tx.js'
 import { toHex } from '../../src/bytes.js'
 import { DecodeErrorCode } from '../../src/errors.js'
 import { openMemoryStore } from '../../src/storage/kv.js'
@@ -88,5 +96,40 @@ describe('txBytesInBlock', () => {
     expect(tx!.hashHex()).toBe(block.txs[1]!.hashHex())
     expect(await blocks.getTx(2, 3, DEFAULT_CHAIN_PARAMS)).toBeUndefined()
     expect(await blocks.getTx(3, 0, DEFAULT_CHAIN_PARAMS)).toBeUndefined()
+  })
+})
+
+describe('createBlockFromBytes', () => {
+  it('decodes transactions as views into the block bytes, the header and evidence as copies', () => {
+    const block = blockOf(SIZES)
+    const bytes = block.serialize().slice()
+    const decoded = createBlockFromBytes(bytes)
+    expect(toHex(decoded.serialize())).toBe(toHex(bytes))
+    expect(decoded.hashHex()).toBe(block.hashHex())
+    decoded.txs.forEach((tx, i) => {
+      expect(tx.serialize().buffer).toBe(bytes.buffer)
+      expect(tx.hashHex()).toBe(block.txs[i]!.hashHex())
+    })
+    const h = decoded.header
+    for (const field of [h.prevHash, h.proposer, h.txRoot, h.stateRoot])
+      expect(field.buffer).not.toBe(bytes.buffer)
+  })
+})
+
+describe('Transaction.hashAll', () => {
+  it('packs every hash, gives transactions without one a view of it, keeps the ones known', () => {
+    const txs = Array.from({ length: 9 }, (_, i) => sampleTx(i, 'p'.repeat(i * 7)))
+    const expected = txs.map((t) => toHex(new Transaction(t, t.signature).hash()))
+    const known = txs[3]!.hash()
+    const packed = Transaction.hashAll(txs)
+    expect(packed.length).toBe(9 * 32)
+    txs.forEach((tx, i) => {
+      expect(toHex(packed.subarray(i * 32, (i + 1) * 32))).toBe(expected[i])
+      expect(toHex(tx.hash())).toBe(expected[i])
+      if (i === 3) expect(tx.hash()).toBe(known)
+      else expect(tx.hash().buffer).toBe(packed.buffer)
+    })
+    expect(toHex(txRootOf(txs))).toBe(toHex(merkleRoot(txs.map((t) => t.hash()))))
+    expect(Transaction.hashAll([]).length).toBe(0)
   })
 })

@@ -5,6 +5,7 @@ import {
   EMPTY_MERKLE_ROOT,
   merkleProof,
   merkleRoot,
+  merkleRootOfPacked,
   readMerkleProof,
   merkleProofEncodable,
   sha256,
@@ -33,6 +34,24 @@ describe('merkle tree of tx hashes', () => {
         fc.array(hash32, { maxLength: 70 }),
         (leaves) => toHex(merkleRoot(leaves)) === toHex(rfc6962Root(leaves)),
       ),
+    )
+  })
+
+  it('merkleRootOfPacked equals merkleRoot over the same leaves back to back', () => {
+    fc.assert(
+      fc.property(fc.array(hash32, { maxLength: 70 }), (leaves) => {
+        const packed = new Uint8Array(leaves.length * 32)
+        leaves.forEach((leaf, i) => packed.set(leaf, i * 32))
+        const before = toHex(packed)
+        const root = merkleRootOfPacked(packed)
+        return toHex(root) === toHex(merkleRoot(leaves)) && toHex(packed) === before
+      }),
+    )
+  })
+
+  it.each([1, 31, 33, 65])('merkleRootOfPacked refuses %i bytes (not 32 per leaf)', (n) => {
+    expect(() => merkleRootOfPacked(new Uint8Array(n))).toThrow(
+      expect.objectContaining({ code: 'DECODE_BAD_SHAPE' }),
     )
   })
 
