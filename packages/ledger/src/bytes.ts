@@ -130,3 +130,25 @@ export const utf8 = {
   encode: utf8Encode,
   decode: (b: Uint8Array): string => textDecoder.decode(b),
 }
+
+const SMALL_SLAB_BYTES = 64 * 1024
+
+/**
+ * Hands out small arrays (hashes, database keys) as views into shared 64 KB buffers: a view costs
+ * ~100 bytes of heap where a 32-byte array of its own costs ~230. For what one batch holds only
+ * (see TreeNode's doc on transient nodes in state/node-codec.ts): one view kept for long keeps its whole buffer.
+ */
+export class Slab {
+  private buffer = new Uint8Array(0)
+  private offset = 0
+
+  take(length: number): Uint8Array {
+    if (this.offset + length > this.buffer.length) {
+      this.buffer = new Uint8Array(Math.max(SMALL_SLAB_BYTES, length))
+      this.offset = 0
+    }
+    const view = this.buffer.subarray(this.offset, this.offset + length)
+    this.offset += length
+    return view
+  }
+}

@@ -221,28 +221,6 @@ function nodeHashInto(tag: number, a: Uint8Array, b: Uint8Array, out: Uint8Array
   sha256Into(scratch, out, 0)
 }
 
-const SMALL_SLAB_BYTES = 64 * 1024
-
-/**
- * Hands out small arrays (hashes, database keys) as views into shared 64 KB buffers: a view costs
- * ~100 bytes of heap where a 32-byte array of its own costs ~230. For what one batch holds only
- * (see TreeNode's doc on transient nodes): one view kept for long keeps its whole buffer.
- */
-export class Slab {
-  private buffer = new Uint8Array(0)
-  private offset = 0
-
-  take(length: number): Uint8Array {
-    if (this.offset + length > this.buffer.length) {
-      this.buffer = new Uint8Array(Math.max(SMALL_SLAB_BYTES, length))
-      this.offset = 0
-    }
-    const view = this.buffer.subarray(this.offset, this.offset + length)
-    this.offset += length
-    return view
-  }
-}
-
 export function isZeroHash(h: Uint8Array): boolean {
   for (let i = 0; i < h.length; i++) if (h[i] !== 0) return false
   return true

@@ -36,7 +36,7 @@
  * the nodes it read, so a large batch needs bounded memory beyond its flat values and deletions
  * (the next group's reads overlap the current group's work). Each changed node is hashed once.
  */
-import { byteString, compareBytes, equalBytes, toHex } from '../bytes.js'
+import { byteString, compareBytes, equalBytes, Slab, toHex } from '../bytes.js'
 import { sha256, sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey } from '../storage/buckets.js'
@@ -48,7 +48,6 @@ import {
   isZeroHash,
   NodeKind,
   PAGE_DEPTH,
-  Slab,
   TreeNode,
 } from './node-codec.js'
 import { pathBit, type StateProof } from './proof.js'

@@ -7,7 +7,7 @@
  */
 import { createBlockFromBytes, txBytesInBlockRange, type Block } from '../block.js'
 import { createTxFromBytes, type Transaction } from '../tx.js'
-import { equalBytes } from '../bytes.js'
+import { equalBytes, Slab } from '../bytes.js'
 import { createCommitCertificateFromBytes, type CommitCertificate } from '../consensus/certificate.js'
 import { decode, encode, readTuple, readUint } from '../encoding.js'
 import type { ChainParams } from '../params.js'
@@ -30,14 +30,31 @@ export type BlockCommit = {
   readonly stateWrites: readonly KvWrite[]
 }
 
-function receiptKey(height: number, index: number, prefix = heightKey(Bucket.receipts, height)): Uint8Array {
-  const key = new Uint8Array(13)
+function receiptKey(
+  height: number,
+  index: number,
+  prefix = heightKey(Bucket.receipts, height),
+  key: Uint8Array = new Uint8Array(13),
+): Uint8Array {
   key.set(prefix)
   key[9] = index >>> 24
   key[10] = (index >>> 16) & 0xff
   key[11] = (index >>> 8) & 0xff
   key[12] = index & 0xff
   return key
+}
+
+function txIndexKey(txHash: Uint8Array, slab: Slab): Uint8Array {
+  const key = slab.take(1 + txHash.length)
+  key[0] = Bucket.txIndex
+  key.set(txHash, 1)
+  return key
+}
+
+function copyInto(slab: Slab, bytes: Uint8Array): Uint8Array {
+  const out = slab.take(bytes.length)
+  out.set(bytes)
+  return out
 }
 
 function u64(n: number): Uint8Array {
@@ -178,12 +195,19 @@ export class BlockStore {
     }
     staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
     const receiptPrefix = heightKey(Bucket.receipts, height)
+    // The per-transaction keys and index entries as views into shared buffers: LevelDB's binding
+    // moves every small array it is handed to a native allocation of its own (~0.3 KB each).
+    const slab = new Slab()
     for (let index = 0; index < block.txs.length; index++) {
       const tx = block.txs[index]!
       const receipt = c.receiptBytes[index]!
-      if (staged.add({ type: 'put', key: receiptKey(height, index, receiptPrefix), value: receipt }))
-        await staged.flush()
-      final.push({ type: 'put', key: bucketKey(Bucket.txIndex, tx.hash()), value: encode([height, index]) })
+      const key = receiptKey(height, index, receiptPrefix, slab.take(13))
+      if (staged.add({ type: 'put', key, value: receipt })) await staged.flush()
+      final.push({
+        type: 'put',
+        key: txIndexKey(tx.hash(), slab),
+        value: copyInto(slab, encode([height, index])),
+      })
     }
     // What did not fill a segment goes in the final batch: a block of up to a few thousand
     // transactions commits in one synced write.

@@ -76,6 +76,13 @@ describe('block commit', () => {
     expect((await chain.blocks.getReceipt(1, 49))!.events).toEqual([
       { type: 'put', attributes: { key: 'small-49' } },
     ])
+    // Index keys and values share buffers (block-store's slab): each still finds its own.
+    for (const [index, tx] of block.txs.entries()) {
+      expect(await chain.blocks.getTxLocation(tx.hash())).toEqual({ height: 1, index })
+      expect((await chain.blocks.getReceipt(1, index))!.events[0]!.attributes).toEqual({
+        key: `small-${index}`,
+      })
+    }
   })
 
   it('a crash before the final batch keeps the previous head; reopening removes the leftovers', async () => {
