@@ -3,7 +3,7 @@
  * committed state whose writes of one transaction can be undone (`begin` / `keep` / `rollback`:
  * kept on success, undone on failure), child overlays, and the application's namespaced view.
  */
-import { byteString } from '../bytes.js'
+import { byteString, Slab } from '../bytes.js'
 import type { StateWriter } from '../application.js'
 import { isPending, readNow, type StateChange, type StateRead, type StateReader } from './types.js'
 
@@ -46,14 +46,19 @@ function sameId(id: string, prefix: Uint8Array, key: Uint8Array): boolean {
 
 export class StateOverlay implements StateWriter {
   readonly #base: StateReader
-  readonly #writes = new Map<string, StateChange>()
+  /**
+   * Written values (null: deleted) by key id. The key bytes are rebuilt from the id in
+   * `changes()`: a write keeps no array and no entry object of its own (a block rewrites some
+   * keys, such as senders' nonces, many times).
+   */
+  readonly #writes = new Map<string, Uint8Array | null>()
   /**
    * Reads from the base, when cached: the value (null: absent) once known, the promise while a
    * read is in flight (handed out again as it is).
    */
   readonly #reads: Map<string, Uint8Array | null | Promise<Uint8Array | undefined>> | undefined
   /** Since `begin()`: each written key and the entry it replaced (undefined: none), in order. */
-  readonly #journal: (string | StateChange | undefined)[] = []
+  readonly #journal: (string | Uint8Array | null | undefined)[] = []
   /** Whether a unit is open (its writes are journaled). */
   #inUnit = false
 
@@ -92,7 +97,7 @@ export class StateOverlay implements StateWriter {
 
   #getNow(id: string, prefix: Uint8Array, key: Uint8Array): StateRead {
     const w = this.#writes.get(id)
-    if (w !== undefined) return w.value ?? undefined
+    if (w !== undefined) return w ?? undefined
     const base = this.#base
     if (base instanceof StateOverlay) return base.#getNow(id, prefix, key)
     const reads = this.#reads
@@ -118,16 +123,26 @@ export class StateOverlay implements StateWriter {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#write(keyId(NO_PREFIX, key), { key, value })
+    this.#write(keyId(NO_PREFIX, key), value)
   }
 
   delete(key: Uint8Array): void {
-    this.#write(keyId(NO_PREFIX, key), { key, value: null })
+    this.#write(keyId(NO_PREFIX, key), null)
   }
 
-  #write(id: string, change: StateChange): void {
+  /** `set(prefix ‖ key, value)` without joining the key. */
+  setPrefixed(prefix: Uint8Array, key: Uint8Array, value: Uint8Array): void {
+    this.#write(keyId(prefix, key), value)
+  }
+
+  /** `delete(prefix ‖ key)` without joining the key. */
+  deletePrefixed(prefix: Uint8Array, key: Uint8Array): void {
+    this.#write(keyId(prefix, key), null)
+  }
+
+  #write(id: string, value: Uint8Array | null): void {
     if (this.#inUnit) this.#journal.push(id, this.#writes.get(id))
-    this.#writes.set(id, change)
+    this.#writes.set(id, value)
   }
 
   /**
@@ -152,7 +167,7 @@ export class StateOverlay implements StateWriter {
     const journal = this.#journal
     for (let i = journal.length - 2; i >= 0; i -= 2) {
       const id = journal[i] as string
-      const previous = journal[i + 1] as StateChange | undefined
+      const previous = journal[i + 1] as Uint8Array | null | undefined
       if (previous === undefined) this.#writes.delete(id)
       else this.#writes.set(id, previous)
     }
@@ -180,7 +195,13 @@ export class StateOverlay implements StateWriter {
     // bytewise order of the keys, shorter first on a common prefix — compareBytes, done natively.
     const ids = [...this.#writes.keys()].sort()
     const out = new Array<StateChange>(ids.length)
-    for (let i = 0; i < ids.length; i++) out[i] = this.#writes.get(ids[i]!)!
+    const keys = new Slab() // the block's keys live as long as its changes
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!
+      const key = keys.take(id.length)
+      for (let k = 0; k < id.length; k++) key[k] = id.charCodeAt(k)
+      out[i] = { key, value: this.#writes.get(id)! }
+    }
     return out
   }
 }
@@ -214,11 +235,15 @@ class PrefixedWriter implements StateWriter {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.inner.set(prefixed(this.prefix, key), value)
+    const inner = this.inner
+    if (inner instanceof StateOverlay) inner.setPrefixed(this.prefix, key, value)
+    else inner.set(prefixed(this.prefix, key), value)
   }
 
   delete(key: Uint8Array): void {
-    this.inner.delete(prefixed(this.prefix, key))
+    const inner = this.inner
+    if (inner instanceof StateOverlay) inner.deletePrefixed(this.prefix, key)
+    else inner.delete(prefixed(this.prefix, key))
   }
 }
 

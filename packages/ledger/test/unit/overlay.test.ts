@@ -46,6 +46,35 @@ describe('state overlay transaction units', () => {
     )
   })
 
+  it('a prefixed writer records prefix ‖ key, like a plain overlay given the joined keys', () => {
+    const keyBytes = fc.uint8Array({ minLength: 0, maxLength: 200 })
+    const prefixedOp = fc.record({
+      prefix: fc.constantFrom(k(7), Uint8Array.of(1, 2, 3)),
+      key: keyBytes,
+      del: fc.boolean(),
+    })
+    fc.assert(
+      fc.property(fc.array(prefixedOp, { maxLength: 30 }), (ops) => {
+        const viaPrefix = new StateOverlay(base)
+        const joined = new StateOverlay(base)
+        ops.forEach(({ prefix, key, del }, i) => {
+          const value = Uint8Array.of(i & 0xff)
+          const w = prefixedWriter(viaPrefix, prefix)
+          const full = Uint8Array.from([...prefix, ...key])
+          if (del) {
+            w.delete(key)
+            joined.delete(full)
+          } else {
+            w.set(key, value)
+            joined.set(full, value)
+          }
+        })
+        expect(dump(viaPrefix)).toEqual(dump(joined))
+        for (const c of viaPrefix.changes()) expect(readNow(viaPrefix, c.key)).toEqual(c.value ?? undefined)
+      }),
+    )
+  })
+
   it('reads inside a unit see its writes, and the base again after rollback', async () => {
     const o = new StateOverlay(base, { cacheReads: true })
     expect(await o.get(k(9))).toEqual(Uint8Array.of(90))
