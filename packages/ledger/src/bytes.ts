@@ -136,7 +136,8 @@ const SMALL_SLAB_BYTES = 64 * 1024
 /**
  * Hands out small arrays (hashes, database keys) as views into shared 64 KB buffers: a view costs
  * ~100 bytes of heap where a 32-byte array of its own costs ~230. For what one batch holds only
- * (see TreeNode's doc on transient nodes in state/node-codec.ts): one view kept for long keeps its whole buffer.
+ * (see TreeNode's doc on transient nodes in state/node-codec.ts): one view kept for long keeps
+ * its whole buffer.
  */
 export class Slab {
   private buffer = new Uint8Array(0)
