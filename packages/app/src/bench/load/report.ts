@@ -95,6 +95,7 @@ export function formatLoadReport(r: LoadReport): string {
       [
         'node',
         'CPU %',
+        'main %',
         'peak %',
         'RSS MiB',
         'peak MiB',
@@ -111,6 +112,7 @@ export function formatLoadReport(r: LoadReport): string {
         return [
           n.name,
           num(n.cpuPercent),
+          num(n.mainThreadCpuPercent),
           num(n.cpuPeakPercent),
           num(n.rssMeanMiB),
           num(n.rssPeakMiB),

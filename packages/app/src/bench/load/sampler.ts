@@ -1,6 +1,6 @@
 /**
- * Resource and metric samples of the nodes during a run: CPU time and resident memory of each
- * node process from /proc (the pids in network.json; Linux only — elsewhere they read as null),
+ * Resource and metric samples of the nodes during a run: CPU time (of the process and of its
+ * main thread, the one that runs JavaScript) and resident memory of each node process from /proc (the pids in network.json; Linux only — elsewhere they read as null),
  * mempool size and height from `/v1/status`, and `/metrics` scrapes whose before/after
  * difference explains where the time went (rounds per height, validation phases, commit and WAL
  * timings, rejections by code).
@@ -11,9 +11,16 @@ import type { NodeHttp } from './http.js'
 /** USER_HZ: 100 on every Linux this runs on (procfs reports utime/stime in these ticks). */
 const CLOCK_TICKS = 100
 
-export function readProcCpuSeconds(pid: number): number | null {
+/**
+ * CPU seconds (user + system) of a process, or of one of its threads when `tid` is given (the
+ * main thread's tid is the pid).
+ */
+export function readProcCpuSeconds(pid: number, tid?: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      'utf8',
+    )
     // Fields after the command name (which may contain spaces) start after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     // rest[0] is field 3 (state): utime is field 14, stime field 15.
@@ -47,13 +54,24 @@ export type NodeUsage = {
   /** Mean CPU over the window, % of one core (200 % = both cores of this machine). */
   readonly cpuPercent: number | null
   readonly cpuPeakPercent: number | null
+  /**
+   * Mean CPU of the main thread alone (JavaScript); the rest of `cpuPercent` is the other
+   * threads': LevelDB's compaction, libuv's pool, V8's helpers, the verifier workers.
+   */
+  readonly mainThreadCpuPercent: number | null
   readonly rssMeanMiB: number | null
   readonly rssPeakMiB: number | null
   readonly mempoolPeak: number
   readonly alive: boolean
 }
 
-type Series = { cpu: number | null; rss: number | null; mempool: number; height: number }
+type Series = {
+  cpu: number | null
+  mainCpu: number | null
+  rss: number | null
+  mempool: number
+  height: number
+}
 
 /** Samples every node once a second while running. */
 export class UsageSampler {
@@ -88,6 +106,7 @@ export class UsageSampler {
     this.#nodes.forEach((n, i) => {
       const s: Series = {
         cpu: n.pid === null ? null : readProcCpuSeconds(n.pid),
+        mainCpu: n.pid === null ? null : readProcCpuSeconds(n.pid, n.pid),
         rss: n.pid === null ? null : readProcRssBytes(n.pid),
         mempool: this.mempool[i]!,
         height: this.heights[i]!,
@@ -109,10 +128,15 @@ export class UsageSampler {
       const times = this.#times.slice(fromMark)
       let cpuPercent: number | null = null
       let cpuPeak: number | null = null
+      let mainThreadCpuPercent: number | null = null
       const first = s[0]
       const last = s[s.length - 1]
+      const windowS = (times[times.length - 1]! - times[0]!) / 1000
+      if (first?.mainCpu != null && last?.mainCpu != null && s.length > 1) {
+        mainThreadCpuPercent = ((last.mainCpu - first.mainCpu) / windowS) * 100
+      }
       if (first?.cpu != null && last?.cpu != null && s.length > 1) {
-        cpuPercent = ((last.cpu - first.cpu) / ((times[times.length - 1]! - times[0]!) / 1000)) * 100
+        cpuPercent = ((last.cpu - first.cpu) / windowS) * 100
         for (let k = 1; k < s.length; k++) {
           const a = s[k - 1]!.cpu
           const b = s[k]!.cpu
@@ -128,6 +152,7 @@ export class UsageSampler {
         pid: n.pid,
         cpuPercent,
         cpuPeakPercent: cpuPeak,
+        mainThreadCpuPercent,
         rssMeanMiB: rss.length ? mib(rss.reduce((a, b) => a + b, 0) / rss.length) : null,
         rssPeakMiB: rss.length ? mib(Math.max(...rss)) : null,
         mempoolPeak: Math.max(0, ...s.map((x) => x.mempool)),
