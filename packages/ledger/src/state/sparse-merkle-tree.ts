@@ -39,7 +39,7 @@
 import { byteString, compareBytes, equalBytes, Slab, toHex } from '../bytes.js'
 import { sha256, sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
-import { Bucket, bucketKey } from '../storage/buckets.js'
+import { Bucket, bucketKey, bucketKeyIn } from '../storage/buckets.js'
 import { SegmentedWriter, type KvStore } from '../storage/kv.js'
 import {
   decodePage,
@@ -307,7 +307,7 @@ export class SparseMerkleTree implements StateReader {
     await this.stage(batch.takePages(), staged, writer)
     await writer.flush()
     for (const c of changes) {
-      const key = slabKey(keys, Bucket.stateValue, c.key)
+      const key = bucketKeyIn(keys, Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
     const update = this.remember(
@@ -629,14 +629,6 @@ function settledSide(side: Side): Side {
   return node === undefined || !node.isTransient || !node.isLeaf ? side : sideOf(node.settled())
 }
 
-/** bucketKey(bucket, rest) as a view into `slab`. */
-function slabKey(slab: Slab, bucket: Bucket, rest: Uint8Array): Uint8Array {
-  const key = slab.take(1 + rest.length)
-  key[0] = bucket
-  key.set(rest, 1)
-  return key
-}
-
 /**
  * The synchronous part of prepare(): builds the new nodes, and appends to `writes` a put for
  * every new page (at flush()) and a delete for every replaced page.
@@ -682,7 +674,7 @@ class Batch {
     this.pageTops.forEach((t, i) => {
       this.pages.push({
         type: 'put',
-        key: slabKey(this.keys, Bucket.stateNode, t.node.hash),
+        key: bucketKeyIn(this.keys, Bucket.stateNode, t.node.hash),
         value: pages[i]!,
       })
       if (t.depth === 0) this.written.add(toHex(t.node.hash))
@@ -692,7 +684,7 @@ class Batch {
     this.pageTops.length = 0
     for (const d of this.deleted) {
       if (!this.written.has(d.hex))
-        this.writes.push({ type: 'del', key: slabKey(this.keys, Bucket.stateNode, d.hash) })
+        this.writes.push({ type: 'del', key: bucketKeyIn(this.keys, Bucket.stateNode, d.hash) })
     }
     this.deleted.length = 0
   }

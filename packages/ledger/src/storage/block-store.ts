@@ -15,7 +15,7 @@ import type { Receipt } from '../application.js'
 import { decodeReceipt } from '../receipt.js'
 import type { KvWrite } from '../state/types.js'
 import { createValidatorSetFromBytes, type ValidatorSet } from '../validators.js'
-import { Bucket, bucketEnd, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
+import { Bucket, bucketEnd, bucketKey, bucketKeyIn, heightKey, metaKey, MetaKey } from './buckets.js'
 import { SegmentedWriter, StorageError, StorageErrorCode, type KvStore } from './kv.js'
 
 export type TxLocation = { readonly height: number; readonly index: number }
@@ -41,13 +41,6 @@ function receiptKey(
   key[10] = (index >>> 16) & 0xff
   key[11] = (index >>> 8) & 0xff
   key[12] = index & 0xff
-  return key
-}
-
-function txIndexKey(txHash: Uint8Array, slab: Slab): Uint8Array {
-  const key = slab.take(1 + txHash.length)
-  key[0] = Bucket.txIndex
-  key.set(txHash, 1)
   return key
 }
 
@@ -197,7 +190,11 @@ export class BlockStore {
       const receipt = c.receiptBytes[index]!
       const key = receiptKey(height, index, receiptPrefix, slab.take(13))
       if (staged.add({ type: 'put', key, value: receipt })) await staged.flush()
-      final.push({ type: 'put', key: txIndexKey(tx.hash(), slab), value: encode([height, index]) })
+      final.push({
+        type: 'put',
+        key: bucketKeyIn(slab, Bucket.txIndex, tx.hash()),
+        value: encode([height, index]),
+      })
     }
     // What did not fill a segment goes in the final batch: a block of up to a few thousand
     // transactions commits in one synced write.

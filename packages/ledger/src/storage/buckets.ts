@@ -18,6 +18,8 @@
  * | evidencePool    | evidence hash                 | pending equivocation evidence           |
  * | app             | application-defined           | an application's own off-chain data     |
  */
+import type { Slab } from '../bytes.js'
+
 export const Bucket = {
   meta: 0x00,
   blockByHeight: 0x01,
@@ -46,6 +48,14 @@ export const MetaKey = {
 
 export function bucketKey(bucket: Bucket, rest: Uint8Array): Uint8Array {
   const out = new Uint8Array(1 + rest.length)
+  out[0] = bucket
+  out.set(rest, 1)
+  return out
+}
+
+/** `bucketKey(bucket, rest)` as a view into `slab` (keys of one batch, see `Slab`). */
+export function bucketKeyIn(slab: Slab, bucket: Bucket, rest: Uint8Array): Uint8Array {
+  const out = slab.take(1 + rest.length)
   out[0] = bucket
   out.set(rest, 1)
   return out
