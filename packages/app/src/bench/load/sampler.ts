@@ -1,7 +1,7 @@
 /**
  * Resource and metric samples of the nodes during a run: CPU time (of the process and of its
- * main thread, the one that runs JavaScript) and resident memory of each node process from /proc (the pids in network.json; Linux only — elsewhere they read as null),
- * mempool size and height from `/v1/status`, and `/metrics` scrapes whose before/after
+ * main thread, the one that runs JavaScript) and resident memory of each node process from /proc
+ * (the pids in network.json; Linux only — elsewhere they read as null), mempool size and height from `/v1/status`, and `/metrics` scrapes whose before/after
  * difference explains where the time went (rounds per height, validation phases, commit and WAL
  * timings, rejections by code).
  */
@@ -126,17 +126,17 @@ export class UsageSampler {
     return this.#nodes.map((n, i) => {
       const s = this.#samples[i]!.slice(fromMark)
       const times = this.#times.slice(fromMark)
-      let cpuPercent: number | null = null
       let cpuPeak: number | null = null
-      let mainThreadCpuPercent: number | null = null
       const first = s[0]
       const last = s[s.length - 1]
-      const windowS = (times[times.length - 1]! - times[0]!) / 1000
-      if (first?.mainCpu != null && last?.mainCpu != null && s.length > 1) {
-        mainThreadCpuPercent = ((last.mainCpu - first.mainCpu) / windowS) * 100
-      }
-      if (first?.cpu != null && last?.cpu != null && s.length > 1) {
-        cpuPercent = ((last.cpu - first.cpu) / windowS) * 100
+      /** Mean % of a core between the first and the last sample of CPU seconds `a` → `b`. */
+      const meanPercent = (a: number | null | undefined, b: number | null | undefined): number | null =>
+        a != null && b != null && s.length > 1
+          ? ((b - a) / ((times[times.length - 1]! - times[0]!) / 1000)) * 100
+          : null
+      const cpuPercent = meanPercent(first?.cpu, last?.cpu)
+      const mainThreadCpuPercent = meanPercent(first?.mainCpu, last?.mainCpu)
+      if (cpuPercent !== null) {
         for (let k = 1; k < s.length; k++) {
           const a = s[k - 1]!.cpu
           const b = s[k]!.cpu
