@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync } from '
 import { join } from 'node:path'
 import { keyPairFromFile, keyPairToFile, parseGenesis, type Genesis, type KeyPair } from '@govchain/ledger'
 import { ConfigError, ConfigErrorCode } from './errors.js'
+import { DEFAULT_TX_BATCHING } from './p2p/gossip.js'
 
 export type ConsensusTimingConfig = {
   readonly proposeMs: number
@@ -39,6 +40,11 @@ export type NodeConfig = {
     readonly listen: readonly string[]
     /** Multiaddrs with `/p2p/<peerId>` of the other members' nodes. */
     readonly peers: readonly string[]
+    /**
+     * Longest a transaction admitted through the API waits for others to share its gossip
+     * message (default DEFAULT_TX_BATCHING.maxDelayMs, 100 ms; 0: every transaction alone).
+     */
+    readonly txBatchDelayMs: number
   }
   readonly api: { readonly host: string; readonly port: number }
   readonly consensus: ConsensusTimingConfig
@@ -122,7 +128,11 @@ export function defaultConfig(fields: {
   return {
     name: fields.name,
     org: fields.org,
-    p2p: { listen: [`/ip4/${host}/tcp/${fields.p2pPort}`], peers: fields.peers ?? [] },
+    p2p: {
+      listen: [`/ip4/${host}/tcp/${fields.p2pPort}`],
+      peers: fields.peers ?? [],
+      txBatchDelayMs: DEFAULT_TX_BATCHING.maxDelayMs,
+    },
     api: { host, port: fields.apiPort },
     consensus: fields.timing ?? PRODUCTION_TIMING,
     mempool: DEFAULT_MEMPOOL,
@@ -186,7 +196,14 @@ export function parseConfig(json: unknown): NodeConfig {
   return {
     name: str(c.name, 'name'),
     org: str(c.org, 'org'),
-    p2p: { listen: strings(p2p.listen, 'p2p.listen'), peers: strings(p2p.peers ?? [], 'p2p.peers') },
+    p2p: {
+      listen: strings(p2p.listen, 'p2p.listen'),
+      peers: strings(p2p.peers ?? [], 'p2p.peers'),
+      txBatchDelayMs:
+        p2p.txBatchDelayMs === undefined
+          ? DEFAULT_TX_BATCHING.maxDelayMs
+          : num(p2p.txBatchDelayMs, 'p2p.txBatchDelayMs', 0, 10_000),
+    },
     api: { host: str(api.host, 'api.host'), port: num(api.port, 'api.port', 0, 65535) },
     consensus: timing,
     mempool: {

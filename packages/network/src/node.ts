@@ -255,6 +255,7 @@ export class GovchainNode implements ApiBackend {
       allows: (p) => gater.allows(p),
       logger: log,
       metrics: this.metrics,
+      txBatching: { maxDelayMs: config.p2p.txBatchDelayMs },
     })
     this.#gossip = gossip
 
@@ -507,7 +508,10 @@ export class GovchainNode implements ApiBackend {
     this.metrics.txsAccepted.inc({ source: 'api' })
     this.metrics.mempoolSize.set(this.mempool.size)
     this.events.emit('tx', { hash: tx.hashHex(), status: 'pending' })
-    await this.#gossip?.publishTx(tx)
+    // Not awaited: the batch leaves up to its delay later, and a client that submits one
+    // transaction after another should not wait for it each time. The node holds the
+    // transaction either way, and re-offers it if it stays pending (#regossipPending).
+    void this.#gossip?.publishTx(tx).catch(() => {})
   }
 
   async txStatus(hash: Uint8Array): Promise<TxStatusJson | undefined> {

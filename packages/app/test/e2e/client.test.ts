@@ -44,8 +44,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'govchain-client-'))
   const basePort = await freePort()
   const network = await generateDevnet({ nodes: 1, dir, basePort, hooks: demoDevnetHooks, logLevel: 'warn' })
+  const home = loadHome(network.nodes[0]!.home)
+  // A gossip batch delay longer than a test's timeout: submissions must not wait for it.
+  const config = { ...home.config, p2p: { ...home.config.p2p, txBatchDelayMs: 10_000 } }
   node = new GovchainNode(
-    { home: loadHome(network.nodes[0]!.home) },
+    { home: { ...home, config } },
     { app: createGovApplication(), openStateTree, appStatusOf: appErrorStatus },
   )
   await node.start()
@@ -90,6 +93,13 @@ describe('GovchainClient against a node', () => {
     expect(sent.map((s) => s.tx.nonce)).toEqual([1, 2, 3, 4])
     expect((await client.getAccountNonce(officer.key.publicKey)).nonce).toBe(5)
   })
+
+  it('answers a submission at admission, not when its gossip batch leaves (10 s here)', async () => {
+    const officer = net.account('registry-officer')
+    const submitted = await client.sendTx({ key: officer.key, ...cert('C-7') }, { wait: false })
+    expect(submitted.status).toBe('submitted')
+    expect((await client.waitForCommit(submitted.hash, { timeoutMs: 4000 })).status).toBe('committed')
+  }, 5000)
 
   it('returns after admission without waiting, then waits by hash', async () => {
     const officer = net.account('registry-officer')
