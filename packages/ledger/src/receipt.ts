@@ -1,6 +1,6 @@
 /** Receipts: what each committed transaction produced, hashed into the header's `resultRoot`. */
 import { toHex } from './bytes.js'
-import { sha256 } from './crypto/index.js'
+import { sha256, sha256Into } from './crypto/index.js'
 import {
   decode,
   encode,
@@ -13,7 +13,7 @@ import {
   type Encodable,
 } from './encoding.js'
 import type { Receipt } from './application.js'
-import { merkleRoot } from './merkle.js'
+import { merkleRoot, merkleRootOfPacked } from './merkle.js'
 import { HASH_LENGTH, MAX_IDENT_LENGTH } from './params.js'
 
 export const RECEIPT_DOMAIN = 'govchain/receipt'
@@ -43,7 +43,10 @@ export function resultRootOf(txHashes: readonly Uint8Array[], receipts: readonly
 
 /** `resultRootOf` from the receipts already encoded (`encodeReceipt`), in order. */
 export function resultRootOfEncoded(encodedReceipts: readonly Uint8Array[]): Uint8Array {
-  return merkleRoot(encodedReceipts.map((b) => sha256(b)))
+  // The receipt hashes in one buffer, not one 32-byte array each (as for a block's tx root).
+  const hashes = new Uint8Array(encodedReceipts.length * HASH_LENGTH)
+  for (let i = 0; i < encodedReceipts.length; i++) sha256Into(encodedReceipts[i]!, hashes, i * HASH_LENGTH)
+  return merkleRootOfPacked(hashes)
 }
 
 export function decodeReceipt(bytes: Uint8Array): { txHash: Uint8Array; receipt: Receipt } {

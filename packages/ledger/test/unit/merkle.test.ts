@@ -8,6 +8,9 @@ import {
   merkleRootOfPacked,
   readMerkleProof,
   merkleProofEncodable,
+  encodeReceipt,
+  resultRootOf,
+  resultRootOfEncoded,
   sha256,
   toHex,
   verifyMerkleProof,
@@ -45,6 +48,26 @@ describe('merkle tree of tx hashes', () => {
         const before = toHex(packed)
         const root = merkleRootOfPacked(packed)
         return toHex(root) === toHex(merkleRoot(leaves)) && toHex(packed) === before
+      }),
+    )
+  })
+
+  it('resultRootOfEncoded equals resultRootOf over the same receipts', () => {
+    const receipt = fc.record({
+      events: fc.array(
+        fc.record({
+          type: fc.constantFrom('a.b', 'licence.apply'),
+          attributes: fc.dictionary(fc.constantFrom('id', 'k', 'owner'), fc.string({ maxLength: 8 })),
+        }),
+        { maxLength: 3 },
+      ),
+    })
+    fc.assert(
+      fc.property(fc.array(fc.tuple(hash32, receipt), { maxLength: 40 }), (entries) => {
+        const txHashes = entries.map(([h]) => h)
+        const receipts = entries.map(([, r]) => r)
+        const encoded = entries.map(([h, r]) => encodeReceipt(h, r))
+        return toHex(resultRootOfEncoded(encoded)) === toHex(resultRootOf(txHashes, receipts))
       }),
     )
   })
