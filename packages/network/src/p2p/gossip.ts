@@ -77,8 +77,8 @@ export type TxBatching = {
 /**
  * 100 ms: under load most of a tx message's cost is per message (the origin's libp2p signature,
  * its verification by every peer, RPC framing, encryption), and at 20 ms a message carried only a
- * few transactions. On a 4-node devnet offered 700 tx/s the nodes' CPU per committed transaction
- * fell by about a fifth (measured, docs/bench.md); the delay is small beside a block interval.
+ * few transactions. On a 4-node devnet offered 450 tx/s the nodes' CPU per committed transaction
+ * fell by 10–15 % (docs/bench.md); 250 ms cut it further but tripled the median commit latency.
  */
 export const DEFAULT_TX_BATCHING: TxBatching = Object.freeze({
   maxDelayMs: 100,
