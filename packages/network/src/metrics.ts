@@ -135,9 +135,15 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Connections to member peers closed because gossip with them had stopped (redialled)',
       registers,
     }),
+    gossipTxBatchTxs: new Histogram({
+      name: 'govchain_gossip_tx_batch_txs',
+      help: 'Transactions per tx gossip message received and decoded (count: messages, sum: transactions)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
     gossipMessages: new Counter({
       name: 'govchain_gossip_messages_total',
-      help: 'Gossip messages received, by topic kind and verdict',
+      help: 'Gossip messages received, by topic kind and verdict (tx topic: one per transaction)',
       labelNames: ['topic', 'verdict'] as const,
       registers,
     }),

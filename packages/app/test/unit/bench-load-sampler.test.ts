@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readProcCpuSeconds } from '../../src/bench/load/sampler.js'
+import { metricsDelta, parseMetrics, readProcCpuSeconds } from '../../src/bench/load/sampler.js'
 
 const linux = process.platform === 'linux'
 
@@ -26,5 +26,32 @@ describe('bench load: CPU time from /proc', () => {
   it('reads null for a process or thread that does not exist', () => {
     expect(readProcCpuSeconds(2 ** 30)).toBeNull()
     expect(readProcCpuSeconds(process.pid, 2 ** 30)).toBeNull()
+  })
+})
+
+describe('bench load: metrics between two scrapes', () => {
+  const scrapeText = (messages: number, txs: number, commits: number) =>
+    [
+      '# HELP govchain_gossip_tx_batch_txs Transactions per tx gossip message',
+      `govchain_gossip_tx_batch_txs_sum ${txs}`,
+      `govchain_gossip_tx_batch_txs_count ${messages}`,
+      `govchain_block_commit_seconds_sum ${commits * 0.05}`,
+      `govchain_block_commit_seconds_count ${commits}`,
+    ].join('\n')
+
+  it('reports tx gossip messages and their mean transactions over the window', () => {
+    const d = metricsDelta(parseMetrics(scrapeText(10, 40, 2)), parseMetrics(scrapeText(110, 1040, 12)))
+    expect(d.txGossipMessages).toBe(100)
+    expect(d.txsPerGossipMessage).toBe(10)
+    expect(d.blockCommitMs).toBeCloseTo(50)
+  })
+
+  it('reports no mean when no tx gossip message arrived (or the node predates the metric)', () => {
+    const same = parseMetrics(scrapeText(5, 9, 1))
+    expect(metricsDelta(same, same)).toMatchObject({ txGossipMessages: 0, txsPerGossipMessage: null })
+    expect(metricsDelta(new Map(), new Map())).toMatchObject({
+      txGossipMessages: 0,
+      txsPerGossipMessage: null,
+    })
   })
 })

@@ -24,6 +24,7 @@ import {
 } from '../../src/p2p/gossip.js'
 import { PeerScores, Penalty } from '../../src/p2p/peer-scores.js'
 import { silentLogger } from '../../src/logger.js'
+import { createMetrics, type NodeMetrics } from '../../src/metrics.js'
 
 const CHAIN = 'test'
 const params = DEFAULT_CHAIN_PARAMS
@@ -105,7 +106,11 @@ function fakePubsub() {
   }
 }
 
-function setup(onTx: GossipHandlers['onTx'], batching = { maxDelayMs: 10, maxTxs: 4 }) {
+function setup(
+  onTx: GossipHandlers['onTx'],
+  batching = { maxDelayMs: 10, maxTxs: 4 },
+  metrics?: NodeMetrics,
+) {
   const pubsub = fakePubsub()
   const penalties: { peer: string; points: number; reason: string }[] = []
   const scores = new PeerScores(() => {})
@@ -122,6 +127,7 @@ function setup(onTx: GossipHandlers['onTx'], batching = { maxDelayMs: 10, maxTxs
     allows: (p) => p.startsWith('member'),
     logger: silentLogger(),
     txBatching: batching,
+    ...(metrics === undefined ? {} : { metrics }),
   })
   gossip.start({
     onTx,
@@ -205,6 +211,18 @@ describe('tx gossip batching', () => {
       TopicValidatorResult.Reject,
     )
     expect(seen).toEqual([])
+  })
+
+  it('counts received tx messages and the transactions they carried (decoded batches only)', async () => {
+    const metrics = createMetrics()
+    const { validate } = setup(async () => ACCEPT, undefined, metrics)
+    await validate(encodeTxBatch([tx(0), tx(1), tx(2)].map((t) => t.serialize())))
+    await validate(encodeTxBatch([tx(3).serialize()]))
+    await validate(new Uint8Array([0xff]))
+    const text = await metrics.register.metrics()
+    expect(text).toContain('govchain_gossip_tx_batch_txs_count 2')
+    expect(text).toContain('govchain_gossip_tx_batch_txs_sum 4')
+    expect(text).toContain('govchain_gossip_tx_batch_txs_bucket{le="1"} 1')
   })
 
   it('sums the penalties of forged transactions in one batch', async () => {

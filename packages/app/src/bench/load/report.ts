@@ -104,6 +104,7 @@ export function formatLoadReport(r: LoadReport): string {
         'commit ms',
         'validate sig/exec/root ms',
         'WAL ms',
+        'txs/gossip msg',
         'alive',
       ],
       r.nodes.map((n) => {
@@ -121,6 +122,7 @@ export function formatLoadReport(r: LoadReport): string {
           num(m?.blockCommitMs, 1),
           `${num(ph.signatures, 1)}/${num(ph.execution, 1)}/${num(ph.stateRoot, 1)}`,
           num(m?.walWriteMs, 1),
+          num(m?.txsPerGossipMessage, 1),
           n.alive ? 'yes' : 'NO',
         ]
       }),

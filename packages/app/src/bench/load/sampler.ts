@@ -196,6 +196,9 @@ export type MetricsDelta = {
   readonly validationPhaseMs: Readonly<Record<string, number>>
   readonly txsRejected: Readonly<Record<string, number>>
   readonly processCpuSeconds: number | null
+  /** Tx gossip messages this node received and decoded, and their mean transactions. */
+  readonly txGossipMessages: number
+  readonly txsPerGossipMessage: number | null
 }
 
 function sumOf(m: Map<string, number>, prefix: string): number {
@@ -226,6 +229,7 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     if (v > 0) rejected[key.slice('govchain_txs_rejected_total'.length)] = v
   }
   const heights = d('govchain_consensus_rounds_per_height_count')
+  const txGossipMessages = d('govchain_gossip_tx_batch_txs_count')
   const cpu = after.get('govchain_process_cpu_seconds_total')
   return {
     roundsPerHeight: heights > 0 ? d('govchain_consensus_rounds_per_height_sum') / heights : null,
@@ -248,6 +252,9 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     txsRejected: rejected,
     processCpuSeconds:
       cpu === undefined ? null : cpu - (before.get('govchain_process_cpu_seconds_total') ?? 0),
+    txGossipMessages,
+    txsPerGossipMessage:
+      txGossipMessages > 0 ? d('govchain_gossip_tx_batch_txs_sum') / txGossipMessages : null,
   }
 }
 
