@@ -56,7 +56,9 @@ describe('node metrics move as blocks commit', () => {
     // Every histogram and counter carries its unit or `_total`.
     const types = [...text.matchAll(/^# TYPE (\S+) (counter|histogram)$/gm)]
     for (const [, name, type] of types)
-      expect(name, `${type} ${name}`).toMatch(type === 'counter' ? /_total$/ : /_(seconds|bytes|per_height)$/)
+      expect(name, `${type} ${name}`).toMatch(
+        type === 'counter' ? /_total$/ : /_(seconds|bytes|per_height|per_message)$/,
+      )
   })
 
   it('height, rounds, latency, validation phases and transaction counters advance', async () => {

@@ -136,7 +136,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers,
     }),
     gossipTxBatchTxs: new Histogram({
-      name: 'govchain_gossip_tx_batch_txs',
+      name: 'govchain_gossip_txs_per_message',
       help: 'Transactions per tx gossip message received and decoded (count: messages, sum: transactions)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,

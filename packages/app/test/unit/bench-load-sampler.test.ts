@@ -32,9 +32,9 @@ describe('bench load: CPU time from /proc', () => {
 describe('bench load: metrics between two scrapes', () => {
   const scrapeText = (messages: number, txs: number, commits: number) =>
     [
-      '# HELP govchain_gossip_tx_batch_txs Transactions per tx gossip message',
-      `govchain_gossip_tx_batch_txs_sum ${txs}`,
-      `govchain_gossip_tx_batch_txs_count ${messages}`,
+      '# HELP govchain_gossip_txs_per_message Transactions per tx gossip message',
+      `govchain_gossip_txs_per_message_sum ${txs}`,
+      `govchain_gossip_txs_per_message_count ${messages}`,
       `govchain_block_commit_seconds_sum ${commits * 0.05}`,
       `govchain_block_commit_seconds_count ${commits}`,
     ].join('\n')

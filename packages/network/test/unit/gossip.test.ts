@@ -220,9 +220,9 @@ describe('tx gossip batching', () => {
     await validate(encodeTxBatch([tx(3).serialize()]))
     await validate(new Uint8Array([0xff]))
     const text = await metrics.register.metrics()
-    expect(text).toContain('govchain_gossip_tx_batch_txs_count 2')
-    expect(text).toContain('govchain_gossip_tx_batch_txs_sum 4')
-    expect(text).toContain('govchain_gossip_tx_batch_txs_bucket{le="1"} 1')
+    expect(text).toContain('govchain_gossip_txs_per_message_count 2')
+    expect(text).toContain('govchain_gossip_txs_per_message_sum 4')
+    expect(text).toContain('govchain_gossip_txs_per_message_bucket{le="1"} 1')
   })
 
   it('sums the penalties of forged transactions in one batch', async () => {

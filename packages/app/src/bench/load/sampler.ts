@@ -229,7 +229,7 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     if (v > 0) rejected[key.slice('govchain_txs_rejected_total'.length)] = v
   }
   const heights = d('govchain_consensus_rounds_per_height_count')
-  const txGossipMessages = d('govchain_gossip_tx_batch_txs_count')
+  const txGossipMessages = d('govchain_gossip_txs_per_message_count')
   const cpu = after.get('govchain_process_cpu_seconds_total')
   return {
     roundsPerHeight: heights > 0 ? d('govchain_consensus_rounds_per_height_sum') / heights : null,
@@ -254,7 +254,7 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
       cpu === undefined ? null : cpu - (before.get('govchain_process_cpu_seconds_total') ?? 0),
     txGossipMessages,
     txsPerGossipMessage:
-      txGossipMessages > 0 ? d('govchain_gossip_tx_batch_txs_sum') / txGossipMessages : null,
+      txGossipMessages > 0 ? d('govchain_gossip_txs_per_message_sum') / txGossipMessages : null,
   }
 }
 
