@@ -135,7 +135,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Connections to member peers closed because gossip with them had stopped (redialled)',
       registers,
     }),
-    gossipTxBatchTxs: new Histogram({
+    gossipTxsPerMessage: new Histogram({
       name: 'govchain_gossip_txs_per_message',
       help: 'Transactions per tx gossip message received and decoded (count: messages, sum: transactions)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],

@@ -359,7 +359,7 @@ export class Gossip {
       this.#penalise(peer, Penalty.severe, code)
       return TopicValidatorResult.Reject
     }
-    this.#init.metrics?.gossipTxBatchTxs.observe(txs.length)
+    this.#init.metrics?.gossipTxsPerMessage.observe(txs.length)
     if (txs.length > 1 && !this.#limiters.tx.take(peer, txs.length - 1)) {
       this.#count('tx', P2pErrorCode.RATE_LIMITED)
       this.#penalise(peer, Penalty.minor, P2pErrorCode.RATE_LIMITED)
