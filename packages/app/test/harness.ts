@@ -12,6 +12,7 @@
  */
 import {
   APP_NAMESPACE,
+  decodeReceipt,
   encodeMembers,
   executeBlock,
   fromHex,
@@ -199,7 +200,8 @@ export class TestChain {
     let accepted = 0
     txs.forEach((tx, i) => {
       const rejection = execution.rejected.find((r) => r.index === i)
-      if (rejection === undefined) results.push({ ok: true, receipt: execution.receipts[accepted++]!, tx })
+      if (rejection === undefined)
+        results.push({ ok: true, receipt: decodeReceipt(execution.receiptBytes[accepted++]!).receipt, tx })
       else if (rejection.error.code === 'TX_BAD_NONCE')
         throw new Error(`harness nonce bug: ${rejection.error.message}`)
       else results.push({ ok: false, code: rejection.error.code, message: rejection.error.message, tx })

@@ -52,11 +52,8 @@ export class ChainError extends GovchainError<ChainErrorCode> {}
 
 export type ExecutedBlock = {
   readonly block: Block
-  /**
-   * The execution without its state changes (they are in `stateUpdate`) and its receipts as
-   * objects (`receiptBytes` are what is stored): a large block's are not kept twice until it commits.
-   */
-  readonly execution: Omit<BlockExecution, 'changes' | 'receipts'>
+  /** The execution without its state changes (they are in `stateUpdate`). */
+  readonly execution: Omit<BlockExecution, 'changes'>
   readonly stateUpdate: PreparedStateUpdate
 }
 
@@ -290,18 +287,7 @@ export class Chain {
     let executed: Omit<ExecutedBlock, 'block'> | undefined
     let failure: unknown
     try {
-      const execution = await executeBlock({
-        app: this.app,
-        state: this.#tree,
-        ctx: { chainId: this.chainId, height: h.height, timeMs: h.timeMs, proposer: h.proposer },
-        txs: block.txs,
-        evidence: block.evidence,
-        mode: 'validate',
-      })
-      phase('execution')
-      const { changes, receipts: _receipts, ...kept } = execution
-      executed = { execution: kept, stateUpdate: await this.#tree.prepare(changes) }
-      phase('stateRoot')
+      executed = await this.#executeForValidation(block, phase)
     } catch (e) {
       failure = e
     }
@@ -315,6 +301,30 @@ export class Chain {
     if (!equalBytes(execution.resultRoot, h.resultRoot))
       throw new BlockError(BlockErrorCode.WRONG_RESULT_ROOT, 'result root does not match the receipts')
     return this.#remember({ block, execution, stateUpdate })
+  }
+
+  /**
+   * Execution and state root of a block being validated. A function of its own so that the
+   * execution's state changes (a 50,000-transaction block's: ~90k keys and values) are garbage
+   * once the state root is known: the caller's suspended frame would hold them until it returns.
+   */
+  async #executeForValidation(
+    block: Block,
+    phase: (phase: ValidationPhase) => void,
+  ): Promise<Omit<ExecutedBlock, 'block'>> {
+    const h = block.header
+    const { changes, ...execution } = await executeBlock({
+      app: this.app,
+      state: this.#tree,
+      ctx: { chainId: this.chainId, height: h.height, timeMs: h.timeMs, proposer: h.proposer },
+      txs: block.txs,
+      evidence: block.evidence,
+      mode: 'validate',
+    })
+    phase('execution')
+    const stateUpdate = await this.#tree.prepare(changes)
+    phase('stateRoot')
+    return { execution, stateUpdate }
   }
 
   /** Builds the next block from mempool candidates (invalid ones are dropped and reported). */
@@ -334,7 +344,7 @@ export class Chain {
       evidence,
       mode: 'build',
     })
-    const { changes, receipts: _receipts, ...kept } = execution
+    const { changes, ...kept } = execution
     const stateUpdate = await this.#tree.prepare(changes)
     const header = new BlockHeader({
       chainId: this.chainId,
