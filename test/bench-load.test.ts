@@ -73,6 +73,8 @@ describe('govchain bench load against a running devnet', () => {
         '30',
         '--audit-sample',
         '20',
+        '--slices',
+        '2',
         '--json',
         jsonPath,
         '--no-progress',
@@ -125,6 +127,25 @@ describe('govchain bench load against a running devnet', () => {
     expect(report.verify?.perSecond).toBeGreaterThan(0)
     expect(report.target.committedPerSGoal).toBeCloseTo((0.6 * report.verify!.perSecond) / 4, 6)
     expect(report.criteria).toMatchObject({ success: true, noCrash: true, noLoss: true, pass: true })
+
+    // The window in two slices, back to back, each with its own rates and node figures.
+    const slices = report.slices
+    expect(slices).toHaveLength(2)
+    expect(slices[0]!.fromS).toBe(0)
+    expect(slices[0]!.toS).toBeCloseTo(slices[1]!.fromS, 6)
+    expect(slices[1]!.toS).toBeCloseTo(w.durationS, 6)
+    expect(slices[1]!.height).toBeGreaterThanOrEqual(slices[0]!.height)
+    const committedInSlices = slices.reduce((a, x) => a + x.committedPerS * (x.toS - x.fromS), 0)
+    expect(committedInSlices).toBeGreaterThan(0)
+    expect(Math.round(committedInSlices)).toBeLessThanOrEqual(Math.round(w.committedPerS * w.durationS))
+    const offeredInSlices = slices.reduce((a, x) => a + x.offeredPerS * (x.toS - x.fromS), 0)
+    expect(offeredInSlices).toBeLessThanOrEqual(w.offered)
+    for (const x of slices) {
+      expect(x.offeredPerS).toBeGreaterThan(0)
+      expect(x.nodeCpuPercent).toBeGreaterThan(0)
+      expect(x.nodeRssMiB).toBeGreaterThan(10)
+    }
+    expect(r.stdout).toMatch(/over the window \(2 slices/)
     console.log(
       `[figures] bench load e2e: ${w.offered} offered, ${w.committed} committed, p50 ${w.latencyMs.p50} ms, ` +
         `raw verify ${Math.round(report.verify!.perSecond)}/s`,

@@ -73,6 +73,11 @@ export function registerBenchCommands(program: Command): void {
     .option('--ramp-start <tx/s>', 'ramp: first offered rate', rateArg('--ramp-start'))
     .option('--ramp-step <s>', 'ramp: seconds per step', rateArg('--ramp-step'))
     .option(
+      '--slices <n>',
+      'report the window in this many equal slices (default: ~10 s each, at most 10)',
+      intArg('--slices', 1, 100),
+    )
+    .option(
       '--audit-sample <n>',
       'committed txs read back from every node',
       intArg('--audit-sample', 0, 1_000_000),
@@ -93,6 +98,7 @@ export function registerBenchCommands(program: Command): void {
         rampStart?: number
         rampStep?: number
         auditSample: number
+        slices?: number
         skipVerifyRate: boolean
         json?: string
         progress: boolean
@@ -108,6 +114,7 @@ export function registerBenchCommands(program: Command): void {
           senders: opts.senders,
           drainS: opts.drain,
           auditSample: opts.auditSample,
+          ...(opts.slices === undefined ? {} : { slices: opts.slices }),
           skipVerifyRate: opts.skipVerifyRate,
           ...(opts.progress ? { progress: progressSink() } : {}),
           log: (l) => process.stderr.write(`bench load: ${l}\n`),

@@ -80,6 +80,8 @@ export type LoadBenchOptions = {
   readonly rampGrowth?: number
   readonly rampStepS?: number
   readonly rampMax?: number
+  /** Slices of the window reported separately (default: about 10 s each, at most 10). */
+  readonly slices?: number
   /** Committed transactions whose status is read back from every node after the run. */
   readonly auditSample?: number
   /** Skip the raw verification-rate measurement. */
@@ -127,6 +129,8 @@ export function checkOptions(o: LoadBenchOptions): void {
   pos(o.rampMax, 'ramp max', 1_000_000)
   if (o.rampGrowth !== undefined && !(o.rampGrowth > 1 && o.rampGrowth <= 10))
     bad('ramp growth must be in (1, 10]')
+  if (o.slices !== undefined && !(Number.isSafeInteger(o.slices) && o.slices >= 1 && o.slices <= 100))
+    bad('slices must be an integer from 1 to 100')
   if (o.auditSample !== undefined && !(Number.isSafeInteger(o.auditSample) && o.auditSample >= 0))
     bad('audit sample must be a non-negative integer')
 }

@@ -128,6 +128,38 @@ export function formatLoadReport(r: LoadReport): string {
       }),
     ),
   )
+  if (r.slices.length > 1) {
+    out.push('')
+    out.push(`over the window (${r.slices.length} slices; node figures are means over the nodes):`)
+    out.push(
+      table(
+        [
+          'seconds',
+          'offered/s',
+          'committed/s',
+          'p50 / p99 ms',
+          'txs/block',
+          'height',
+          'CPU %',
+          'RSS MiB',
+          'commit ms',
+          'exec / root ms',
+        ],
+        r.slices.map((s) => [
+          `${num(s.fromS)}–${num(s.toS)}`,
+          num(s.offeredPerS, 1),
+          num(s.committedPerS, 1),
+          `${num(s.latencyP50Ms)} / ${num(s.latencyP99Ms)}`,
+          num(s.txsPerBlock, 1),
+          String(s.height),
+          num(s.nodeCpuPercent),
+          num(s.nodeRssMiB),
+          num(s.blockCommitMs, 1),
+          `${num(s.executionMs, 1)} / ${num(s.stateRootMs, 1)}`,
+        ]),
+      ),
+    )
+  }
   out.push('')
   const t = r.target
   out.push(

@@ -29,6 +29,7 @@ import {
   type Profile,
 } from './options.js'
 import { metricsDelta, scrape, UsageSampler, type MetricsDelta, type NodeUsage } from './sampler.js'
+import { defaultSliceCount, SliceRecorder, windowSlices, type WindowSlice } from './slices.js'
 import { percentile, Tracker } from './tracker.js'
 import { measureVerifyRate, type VerifyRate } from './verify-rate.js'
 import { randomTag, registerSenders, TxFactory, type Sender } from './workload.js'
@@ -113,6 +114,8 @@ export type LoadReport = {
     readonly accepted: number
     readonly committed: number
   }[]
+  /** The window in equal slices: whether the figures drift as the run goes on. */
+  readonly slices: readonly WindowSlice[]
 }
 
 function summarize(values: number[]): LatencySummary {
@@ -233,6 +236,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
         `${total} transactions signed in ${((performance.now() - tSign) / 1000).toFixed(1)} s`,
     )
     const before = await Promise.all(https.map(scrape))
+    const slicer = new SliceRecorder(https, sampler, () => Math.max(...tracker.nodeHeights))
     const mark = sampler.mark()
     const cpu0 = process.cpuUsage()
     const committedBefore = tracker.committed
@@ -240,6 +244,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
     const refusedBefore = new Map(driver.refused)
     const windowStart = performance.now()
     driver.windowStartMs = windowStart
+    slicer.start(windowStart, before, o.slices ?? defaultSliceCount(durationMs / 1000), durationMs)
     tracker.setWindow(true)
     tracker.committedInWindow = 0
     const progress = o.progress
@@ -262,6 +267,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
     tracker.setWindow(false)
     const committedInWindow = tracker.committedInWindow
     const after = await Promise.all(https.map(scrape))
+    await slicer.stop(windowEnd, after)
     const cpu1 = process.cpuUsage(cpu0)
     const usage = sampler.usage(mark)
     progress?.stop()
@@ -387,6 +393,14 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
         [...pool.reduce((m, p) => m.set(p.type, (m.get(p.type) ?? 0) + 1), new Map<string, number>())].sort(),
       ),
       timeline,
+      slices: windowSlices({
+        boundaries: slicer.boundaries,
+        windowStartMs: windowStart,
+        offeredPerSecond: driver.seconds.map((x) => x.offered),
+        txs: ours,
+        blocks: [...tracker.blocks.values()],
+        usage: (from, to) => sampler.usage(from, to),
+      }),
     }
   } finally {
     sampler.stop()

@@ -121,11 +121,16 @@ export class UsageSampler {
     })
   }
 
-  /** Usage between sample indexes (from `mark()` to the end). */
-  usage(fromMark = 0): NodeUsage[] {
+  /**
+   * Usage between two marks (`mark()`): from the sample at `fromMark` to the sample at `toMark`
+   * included (default: to the last sample), so that consecutive ranges share their boundary
+   * sample and CPU time between them is counted once.
+   */
+  usage(fromMark = 0, toMark?: number): NodeUsage[] {
+    const end = toMark === undefined ? undefined : toMark + 1
     return this.#nodes.map((n, i) => {
-      const s = this.#samples[i]!.slice(fromMark)
-      const times = this.#times.slice(fromMark)
+      const s = this.#samples[i]!.slice(fromMark, end)
+      const times = this.#times.slice(fromMark, end)
       let cpuPeak: number | null = null
       const first = s[0]
       const last = s[s.length - 1]
