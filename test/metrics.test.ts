@@ -51,8 +51,15 @@ describe('node metrics move as blocks commit', () => {
       'govchain_sync_active',
       'govchain_sync_blocks_applied_total',
       'govchain_process_cpu_seconds_total',
+      'govchain_leveldb_flushed_bytes_total',
+      'govchain_leveldb_compacted_bytes_total',
+      'govchain_leveldb_compaction_seconds_total',
+      'govchain_leveldb_files',
+      'govchain_leveldb_memtable_bytes',
     ])
       expect(text, name).toMatch(new RegExp(`^# TYPE ${name} `, 'm'))
+    // The node's LevelDB answers for itself: its memtable holds the chain so far.
+    expect(Number(/^govchain_leveldb_memtable_bytes (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0)
     // Every histogram and counter carries its unit or `_total`.
     const types = [...text.matchAll(/^# TYPE (\S+) (counter|histogram)$/gm)]
     for (const [, name, type] of types)

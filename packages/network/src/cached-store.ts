@@ -116,6 +116,10 @@ export class CachedKvStore implements KvStore {
     return this.#store.range(opts)
   }
 
+  property(name: string): string | undefined {
+    return this.#store.property?.(name)
+  }
+
   async close(): Promise<void> {
     this.#cache.clear()
     await this.#store.close()

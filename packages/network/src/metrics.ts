@@ -7,6 +7,7 @@
  * mempool size, transactions accepted / rejected by code, peers, sync progress and the
  * validation phase timings.
  */
+import { parseLevelDbStats, type LevelDbStats } from '@govchain/ledger'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export type NodeMetrics = ReturnType<typeof createMetrics>
@@ -15,8 +16,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const register = new Registry()
   if (opts.defaultMetrics) collectDefaultMetrics({ register, prefix: 'govchain_' })
   const registers = [register]
+  const storage = storageCollectors(registers)
   return {
     register,
+    /** Where the storage metrics read the database engine's properties (the node's store). */
+    setStorageSource: storage.setSource,
     chainHeight: new Gauge({
       name: 'govchain_chain_height',
       help: 'Height of the last committed block',
@@ -192,5 +196,83 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30],
       registers,
     }),
+  }
+}
+
+type PropertySource = (name: string) => string | undefined
+
+/**
+ * LevelDB's compaction statistics and memtable size, read from the store at each scrape
+ * (`leveldb.stats`, cumulated since the database opened): what the database does on its own
+ * threads, which the node's other metrics do not show.
+ */
+function storageCollectors(registers: Registry[]) {
+  let source: PropertySource | undefined
+  let cached: { atMs: number; stats: LevelDbStats | undefined } | undefined
+  const stats = (): LevelDbStats | undefined => {
+    const now = performance.now()
+    // One read per scrape, shared by the metrics below.
+    if (cached === undefined || now - cached.atMs > 100) {
+      const text = source?.('leveldb.stats')
+      cached = { atMs: now, stats: text === undefined ? undefined : parseLevelDbStats(text) }
+    }
+    return cached.stats
+  }
+  const cumulative = (name: string, help: string, field: keyof LevelDbStats) => {
+    let published = 0
+    return new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = stats()?.[field]
+        if (value !== undefined && value > published) {
+          this.inc(value - published)
+          published = value
+        }
+      },
+    })
+  }
+  const level = (name: string, help: string, read: () => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = read()
+        if (value !== undefined) this.set(value)
+      },
+    })
+  cumulative(
+    'govchain_leveldb_flushed_bytes_total',
+    'Bytes LevelDB wrote flushing memtables (MB resolution)',
+    'flushedBytes',
+  )
+  cumulative(
+    'govchain_leveldb_compacted_bytes_total',
+    'Bytes LevelDB compactions wrote (MB resolution); ÷ flushed = write amplification',
+    'compactedBytes',
+  )
+  cumulative(
+    'govchain_leveldb_compaction_read_bytes_total',
+    'Bytes LevelDB compactions read (MB resolution)',
+    'compactionReadBytes',
+  )
+  cumulative(
+    'govchain_leveldb_compaction_seconds_total',
+    'Time LevelDB spent compacting (whole seconds)',
+    'compactionSeconds',
+  )
+  level('govchain_leveldb_files', 'Table files in the database', () => stats()?.files)
+  level('govchain_leveldb_size_bytes', 'Size of the table files (MB resolution)', () => stats()?.sizeBytes)
+  level('govchain_leveldb_memtable_bytes', 'Memory of the memtables', () => {
+    const v = Number(source?.('leveldb.approximate-memory-usage'))
+    return Number.isFinite(v) ? v : undefined
+  })
+  return {
+    setSource: (s: PropertySource | undefined) => {
+      source = s
+      cached = undefined
+    },
   }
 }

@@ -172,6 +172,8 @@ export class GovchainNode implements ApiBackend {
     const signal = this.#controller.signal
 
     this.#store = new CachedKvStore(await openLevelStore(home.dataDir))
+    const store = this.#store
+    this.metrics.setStorageSource((name) => store.property?.(name))
     const chain = await Chain.open({
       store: this.#store,
       genesis,

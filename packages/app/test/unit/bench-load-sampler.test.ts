@@ -46,6 +46,28 @@ describe('bench load: metrics between two scrapes', () => {
     expect(d.blockCommitMs).toBeCloseTo(50)
   })
 
+  it('reports the LevelDB flushes, compactions and compaction time between the scrapes', () => {
+    const at = (flushMb: number, compactMb: number, s: number) =>
+      parseMetrics(
+        [
+          `govchain_leveldb_flushed_bytes_total ${flushMb * 1024 * 1024}`,
+          `govchain_leveldb_compacted_bytes_total ${compactMb * 1024 * 1024}`,
+          `govchain_leveldb_compaction_seconds_total ${s}`,
+        ].join('\n'),
+      )
+    expect(metricsDelta(at(16, 24, 1), at(40, 124, 9))).toMatchObject({
+      leveldbFlushedMiB: 24,
+      leveldbCompactedMiB: 100,
+      leveldbCompactionSeconds: 8,
+    })
+    // A node without the metrics (older, or not LevelDB): no figure rather than zero.
+    expect(metricsDelta(new Map(), new Map())).toMatchObject({
+      leveldbFlushedMiB: null,
+      leveldbCompactedMiB: null,
+      leveldbCompactionSeconds: null,
+    })
+  })
+
   it('reports no mean when no tx gossip message arrived (or the node predates the metric)', () => {
     const same = parseMetrics(scrapeText(5, 9, 1))
     expect(metricsDelta(same, same)).toMatchObject({ txGossipMessages: 0, txsPerGossipMessage: null })

@@ -19,9 +19,19 @@ describe('bench load: default slice count', () => {
 
 describe('bench load: the window in slices', () => {
   /** One node's /metrics: `commits` blocks committed in `commitS` s, `validated` blocks with root/exec times. */
-  const metrics = (commits: number, commitS: number, validated: number, rootS: number, execS: number) =>
+  const metrics = (
+    commits: number,
+    commitS: number,
+    validated: number,
+    rootS: number,
+    execS: number,
+    compactedMiB?: number,
+  ) =>
     parseMetrics(
       [
+        ...(compactedMiB === undefined
+          ? []
+          : [`govchain_leveldb_compacted_bytes_total ${compactedMiB * 1024 * 1024}`]),
         `govchain_block_commit_seconds_sum ${commitS}`,
         `govchain_block_commit_seconds_count ${commits}`,
         `govchain_block_validation_phase_seconds_sum{phase="stateRoot"} ${rootS}`,
@@ -43,20 +53,20 @@ describe('bench load: the window in slices', () => {
   })
   // Window from t = 10,000 ms, two slices of 2 s; two nodes.
   const boundaries: SliceBoundary[] = [
-    { atMs: 10_000, mark: 0, height: 5, metrics: [metrics(0, 0, 0, 0, 0), metrics(0, 0, 0, 0, 0)] },
+    { atMs: 10_000, mark: 0, height: 5, metrics: [metrics(0, 0, 0, 0, 0, 4), metrics(0, 0, 0, 0, 0)] },
     {
       atMs: 12_000,
       mark: 2,
       height: 7,
       // node 0: 2 commits of 50 ms, 2 validations (root 100 ms, exec 20 ms); node 1: 2 commits of 70 ms
-      metrics: [metrics(2, 0.1, 2, 0.2, 0.04), metrics(2, 0.14, 0, 0, 0)],
+      metrics: [metrics(2, 0.1, 2, 0.2, 0.04, 10), metrics(2, 0.14, 0, 0, 0)],
     },
     {
       atMs: 14_000,
       mark: 4,
       height: 10,
       // node 0: 3 more commits (90 ms each), 3 validations (root 300 ms); node 1's scrape failed
-      metrics: [metrics(5, 0.37, 5, 1.1, 0.1), new Map()],
+      metrics: [metrics(5, 0.37, 5, 1.1, 0.1, 31), new Map()],
     },
   ]
   const slices = windowSlices({
@@ -116,6 +126,8 @@ describe('bench load: the window in slices', () => {
     expect(slices[1]!.nodeRssMiB).toBe(600)
     expect(slices[1]!.blockCommitMs).toBeCloseTo(90)
     expect(slices[1]!.stateRootMs).toBeCloseTo(300)
+    // Only node 0 reports LevelDB compactions (node 1 predates the metric).
+    expect(slices.map((s) => s.compactedMiB)).toEqual([6, 21])
   })
 
   it('reports no latency or block figures for an empty slice, and no slice for a single boundary', () => {
@@ -143,6 +155,7 @@ describe('bench load: the window in slices', () => {
         blockCommitMs: null,
         executionMs: null,
         stateRootMs: null,
+        compactedMiB: 0,
       },
     ])
     expect(

@@ -29,6 +29,11 @@ export interface KvStore {
   /** Applies all writes atomically; `sync` waits for the OS to persist them (fsync). */
   write(writes: readonly KvWrite[], opts?: { sync?: boolean }): Promise<void>
   range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]>
+  /**
+   * A property of the database engine (LevelDB's `leveldb.stats`, `leveldb.approximate-memory-usage`
+   * …; see leveldb-stats.ts), where it has them; undefined otherwise (memory-level).
+   */
+  property?(name: string): string | undefined
   close(): Promise<void>
 }
 
@@ -46,6 +51,8 @@ type ByteLevel = {
   getMany(keys: Uint8Array[]): Promise<(Uint8Array | undefined)[]>
   batch(): ChainedBatch
   iterator(opts: RangeOptions & { limit: number }): AsyncIterable<[Uint8Array, Uint8Array]>
+  /** classic-level only. */
+  getProperty?(name: string): string
   close(): Promise<void>
 }
 
@@ -86,6 +93,16 @@ class LevelKvStore implements KvStore {
   async *range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
     for await (const [k, v] of this.db.iterator({ ...opts, limit: opts.limit ?? -1 })) {
       yield [toView(k)!, toView(v)!]
+    }
+  }
+
+  property(name: string): string | undefined {
+    if (this.db.getProperty === undefined) return undefined
+    try {
+      // LevelDB answers '' for a property it does not know.
+      return this.db.getProperty(name) || undefined
+    } catch {
+      return undefined // closed, or not a property this engine knows
     }
   }
 

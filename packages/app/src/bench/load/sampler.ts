@@ -204,6 +204,13 @@ export type MetricsDelta = {
   /** Tx gossip messages this node received and decoded, and their mean transactions. */
   readonly txGossipMessages: number
   readonly txsPerGossipMessage: number | null
+  /**
+   * What the node's LevelDB flushed from memtables and rewrote in compactions (MiB, LevelDB
+   * counts whole MB), and its compaction time; null when the node does not report them.
+   */
+  readonly leveldbFlushedMiB: number | null
+  readonly leveldbCompactedMiB: number | null
+  readonly leveldbCompactionSeconds: number | null
 }
 
 function sumOf(m: Map<string, number>, prefix: string): number {
@@ -236,6 +243,7 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
   const heights = d('govchain_consensus_rounds_per_height_count')
   const txGossipMessages = d('govchain_gossip_txs_per_message_count')
   const cpu = after.get('govchain_process_cpu_seconds_total')
+  const leveldb = (name: string, scale: number) => (after.has(name) ? d(name) / scale : null)
   return {
     roundsPerHeight: heights > 0 ? d('govchain_consensus_rounds_per_height_sum') / heights : null,
     heights,
@@ -260,6 +268,9 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     txGossipMessages,
     txsPerGossipMessage:
       txGossipMessages > 0 ? d('govchain_gossip_txs_per_message_sum') / txGossipMessages : null,
+    leveldbFlushedMiB: leveldb('govchain_leveldb_flushed_bytes_total', 1024 * 1024),
+    leveldbCompactedMiB: leveldb('govchain_leveldb_compacted_bytes_total', 1024 * 1024),
+    leveldbCompactionSeconds: leveldb('govchain_leveldb_compaction_seconds_total', 1),
   }
 }
 

@@ -47,6 +47,8 @@ export type WindowSlice = {
   readonly blockCommitMs: number | null
   readonly executionMs: number | null
   readonly stateRootMs: number | null
+  /** MiB a node's LevelDB rewrote in compactions during the slice. */
+  readonly compactedMiB: number | null
 }
 
 /** Scrapes and marks at every slice boundary while the window runs. */
@@ -162,6 +164,7 @@ export function windowSlices(i: SliceInputs): WindowSlice[] {
       blockCommitMs: mean(deltas.map((d) => d.blockCommitMs)),
       executionMs: mean(deltas.map((d) => d.validationPhaseMs.execution)),
       stateRootMs: mean(deltas.map((d) => d.validationPhaseMs.stateRoot)),
+      compactedMiB: mean(deltas.map((d) => d.leveldbCompactedMiB)),
     })
   }
   return out
