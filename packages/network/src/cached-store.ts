@@ -21,6 +21,8 @@ export class CachedKvStore implements KvStore {
   readonly #cache = new Map<string, Uint8Array | null>()
   hits = 0
   misses = 0
+  /** Bytes of keys and values written through this store (what LevelDB's writes are measured against). */
+  writtenBytes = 0
 
   constructor(store: KvStore, maxEntries = 200_000) {
     this.#store = store
@@ -106,6 +108,7 @@ export class CachedKvStore implements KvStore {
       throw e
     }
     for (const w of writes) {
+      this.writtenBytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
       const id = toHex(w.key)
       this.#cache.delete(id)
       this.#remember(id, w.type === 'put' ? w.value : MISSING)

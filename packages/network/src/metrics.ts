@@ -199,7 +199,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   }
 }
 
-type PropertySource = (name: string) => string | undefined
+/** The node's store, as the storage metrics read it. */
+export type StorageSource = {
+  /** A database engine property (`KvStore.property`). */
+  readonly property: (name: string) => string | undefined
+  /** Bytes of keys and values the node has written to the store. */
+  readonly writtenBytes: () => number
+}
 
 /**
  * LevelDB's compaction statistics and memtable size, read from the store at each scrape
@@ -207,13 +213,13 @@ type PropertySource = (name: string) => string | undefined
  * threads, which the node's other metrics do not show.
  */
 function storageCollectors(registers: Registry[]) {
-  let source: PropertySource | undefined
+  let source: StorageSource | undefined
   let cached: { atMs: number; stats: LevelDbStats | undefined } | undefined
   const stats = (): LevelDbStats | undefined => {
     const now = performance.now()
     // One read per scrape, shared by the metrics below.
     if (cached === undefined || now - cached.atMs > 100) {
-      const text = source?.('leveldb.stats')
+      const text = source?.property('leveldb.stats')
       cached = { atMs: now, stats: text === undefined ? undefined : parseLevelDbStats(text) }
     }
     return cached.stats
@@ -244,14 +250,9 @@ function storageCollectors(registers: Registry[]) {
       },
     })
   cumulative(
-    'govchain_leveldb_flushed_bytes_total',
-    'Bytes LevelDB wrote flushing memtables (MB resolution)',
-    'flushedBytes',
-  )
-  cumulative(
-    'govchain_leveldb_compacted_bytes_total',
-    'Bytes LevelDB compactions wrote (MB resolution); ÷ flushed = write amplification',
-    'compactedBytes',
+    'govchain_leveldb_written_bytes_total',
+    'Bytes LevelDB wrote to table files, flushes and compactions (MB resolution); ÷ store written = write amplification',
+    'writtenBytes',
   )
   cumulative(
     'govchain_leveldb_compaction_read_bytes_total',
@@ -263,14 +264,27 @@ function storageCollectors(registers: Registry[]) {
     'Time LevelDB spent compacting (whole seconds)',
     'compactionSeconds',
   )
+  let storeWritten = 0
+  new Counter({
+    name: 'govchain_store_written_bytes_total',
+    help: 'Bytes of keys and values the node wrote to its database',
+    registers,
+    collect() {
+      const value = source?.writtenBytes()
+      if (value !== undefined && value > storeWritten) {
+        this.inc(value - storeWritten)
+        storeWritten = value
+      }
+    },
+  })
   level('govchain_leveldb_files', 'Table files in the database', () => stats()?.files)
   level('govchain_leveldb_size_bytes', 'Size of the table files (MB resolution)', () => stats()?.sizeBytes)
   level('govchain_leveldb_memtable_bytes', 'Memory of the memtables', () => {
-    const v = Number(source?.('leveldb.approximate-memory-usage'))
+    const v = Number(source?.property('leveldb.approximate-memory-usage'))
     return Number.isFinite(v) ? v : undefined
   })
   return {
-    setSource: (s: PropertySource | undefined) => {
+    setSource: (s: StorageSource | undefined) => {
       source = s
       cached = undefined
     },

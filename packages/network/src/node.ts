@@ -171,9 +171,12 @@ export class GovchainNode implements ApiBackend {
     const own = this.#log
     const signal = this.#controller.signal
 
-    this.#store = new CachedKvStore(await openLevelStore(home.dataDir))
-    const store = this.#store
-    this.metrics.setStorageSource((name) => store.property?.(name))
+    const store = new CachedKvStore(await openLevelStore(home.dataDir))
+    this.#store = store
+    this.metrics.setStorageSource({
+      property: (name) => store.property(name),
+      writtenBytes: () => store.writtenBytes,
+    })
     const chain = await Chain.open({
       store: this.#store,
       genesis,

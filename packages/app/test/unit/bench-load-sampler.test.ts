@@ -46,24 +46,24 @@ describe('bench load: metrics between two scrapes', () => {
     expect(d.blockCommitMs).toBeCloseTo(50)
   })
 
-  it('reports the LevelDB flushes, compactions and compaction time between the scrapes', () => {
-    const at = (flushMb: number, compactMb: number, s: number) =>
+  it('reports what the node wrote, what its LevelDB wrote, and compaction time between the scrapes', () => {
+    const at = (storeMb: number, leveldbMb: number, s: number) =>
       parseMetrics(
         [
-          `govchain_leveldb_flushed_bytes_total ${flushMb * 1024 * 1024}`,
-          `govchain_leveldb_compacted_bytes_total ${compactMb * 1024 * 1024}`,
+          `govchain_store_written_bytes_total ${storeMb * 1024 * 1024}`,
+          `govchain_leveldb_written_bytes_total ${leveldbMb * 1024 * 1024}`,
           `govchain_leveldb_compaction_seconds_total ${s}`,
         ].join('\n'),
       )
-    expect(metricsDelta(at(16, 24, 1), at(40, 124, 9))).toMatchObject({
-      leveldbFlushedMiB: 24,
-      leveldbCompactedMiB: 100,
+    expect(metricsDelta(at(16, 24, 1), at(40, 424, 9))).toMatchObject({
+      storeWrittenMiB: 24,
+      leveldbWrittenMiB: 400,
       leveldbCompactionSeconds: 8,
     })
     // A node without the metrics (older, or not LevelDB): no figure rather than zero.
     expect(metricsDelta(new Map(), new Map())).toMatchObject({
-      leveldbFlushedMiB: null,
-      leveldbCompactedMiB: null,
+      storeWrittenMiB: null,
+      leveldbWrittenMiB: null,
       leveldbCompactionSeconds: null,
     })
   })

@@ -25,13 +25,16 @@ describe('bench load: the window in slices', () => {
     validated: number,
     rootS: number,
     execS: number,
-    compactedMiB?: number,
+    leveldbMiB?: number,
   ) =>
     parseMetrics(
       [
-        ...(compactedMiB === undefined
+        ...(leveldbMiB === undefined
           ? []
-          : [`govchain_leveldb_compacted_bytes_total ${compactedMiB * 1024 * 1024}`]),
+          : [
+              `govchain_leveldb_written_bytes_total ${leveldbMiB * 1024 * 1024}`,
+              `govchain_store_written_bytes_total ${(leveldbMiB / 10) * 1024 * 1024}`,
+            ]),
         `govchain_block_commit_seconds_sum ${commitS}`,
         `govchain_block_commit_seconds_count ${commits}`,
         `govchain_block_validation_phase_seconds_sum{phase="stateRoot"} ${rootS}`,
@@ -127,7 +130,9 @@ describe('bench load: the window in slices', () => {
     expect(slices[1]!.blockCommitMs).toBeCloseTo(90)
     expect(slices[1]!.stateRootMs).toBeCloseTo(300)
     // Only node 0 reports LevelDB compactions (node 1 predates the metric).
-    expect(slices.map((s) => s.compactedMiB)).toEqual([6, 21])
+    expect(slices.map((s) => s.leveldbWrittenMiB)).toEqual([6, 21])
+    expect(slices[0]!.storeWrittenMiB).toBeCloseTo(0.6, 9)
+    expect(slices[1]!.storeWrittenMiB).toBeCloseTo(2.1, 9)
   })
 
   it('reports no latency or block figures for an empty slice, and no slice for a single boundary', () => {
@@ -155,7 +160,8 @@ describe('bench load: the window in slices', () => {
         blockCommitMs: null,
         executionMs: null,
         stateRootMs: null,
-        compactedMiB: 0,
+        storeWrittenMiB: 0,
+        leveldbWrittenMiB: 0,
       },
     ])
     expect(

@@ -9,19 +9,19 @@
  *       0        2        3         0        0        16
  *       1        5        9         1       20        24
  *
- * Writes into level 0 are memtable flushes; writes into deeper levels are compactions rewriting
- * what is already on disk. Their ratio is LevelDB's write amplification, which state pages keyed
- * by hash push up (every new file overlaps every level).
+ * A level's writes are the memtable flushes placed in it (level 0, or deeper while the levels
+ * below are empty) and the compactions into it; the levels cannot tell the two apart, so the
+ * totals are kept: bytes written to table files against the bytes the node wrote (counted by the
+ * node) is LevelDB's write amplification, which state pages keyed by hash push up (every new
+ * file overlaps every level).
  */
 const MB = 1024 * 1024
 
 export type LevelDbStats = {
   readonly files: number
   readonly sizeBytes: number
-  /** Bytes written by memtable flushes (into level 0). */
-  readonly flushedBytes: number
-  /** Bytes written by compactions (into levels 1 and deeper). */
-  readonly compactedBytes: number
+  /** Bytes written to table files: memtable flushes and compactions. */
+  readonly writtenBytes: number
   /** Bytes compactions read. */
   readonly compactionReadBytes: number
   readonly compactionSeconds: number
@@ -30,8 +30,7 @@ export type LevelDbStats = {
 export const NO_LEVELDB_STATS: LevelDbStats = {
   files: 0,
   sizeBytes: 0,
-  flushedBytes: 0,
-  compactedBytes: 0,
+  writtenBytes: 0,
   compactionReadBytes: 0,
   compactionSeconds: 0,
 }
@@ -43,7 +42,7 @@ export function parseLevelDbStats(text: string): LevelDbStats | undefined {
   for (const line of text.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line)
     if (m === null) continue
-    const [level, files, sizeMb, seconds, readMb, writeMb] = m.slice(1).map(Number) as [
+    const [, files, sizeMb, seconds, readMb, writeMb] = m.slice(1).map(Number) as [
       number,
       number,
       number,
@@ -56,8 +55,7 @@ export function parseLevelDbStats(text: string): LevelDbStats | undefined {
     s.sizeBytes += sizeMb * MB
     s.compactionSeconds += seconds
     s.compactionReadBytes += readMb * MB
-    if (level === 0) s.flushedBytes += writeMb * MB
-    else s.compactedBytes += writeMb * MB
+    s.writtenBytes += writeMb * MB
   }
   return rows === 0 ? undefined : s
 }

@@ -6,6 +6,18 @@ import { CachedKvStore } from '../../src/cached-store.js'
 const key = (n: number) => new Uint8Array([n])
 
 describe('cached store', () => {
+  it('counts the bytes of keys and values written through it, and passes properties through', async () => {
+    const cached = new CachedKvStore(await openMemoryStore(), 3)
+    await cached.write([
+      { type: 'put', key: new Uint8Array(3), value: new Uint8Array(10) },
+      { type: 'del', key: new Uint8Array(5) },
+    ])
+    await cached.write([{ type: 'put', key: new Uint8Array(1), value: new Uint8Array(100) }])
+    expect(cached.writtenBytes).toBe(3 + 10 + 5 + 1 + 100)
+    expect(cached.property('leveldb.stats')).toBeUndefined() // memory-level has none
+    await cached.close()
+  })
+
   it('reads what the store holds after any sequence of writes and reads (small cache)', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -105,7 +105,7 @@ export function formatLoadReport(r: LoadReport): string {
         'validate sig/exec/root ms',
         'WAL ms',
         'txs/gossip msg',
-        'LevelDB flush/compact MiB',
+        'written / LevelDB MiB',
         'alive',
       ],
       r.nodes.map((n) => {
@@ -124,7 +124,7 @@ export function formatLoadReport(r: LoadReport): string {
           `${num(ph.signatures, 1)}/${num(ph.execution, 1)}/${num(ph.stateRoot, 1)}`,
           num(m?.walWriteMs, 1),
           num(m?.txsPerGossipMessage, 1),
-          `${num(m?.leveldbFlushedMiB)}/${num(m?.leveldbCompactedMiB)}`,
+          `${num(m?.storeWrittenMiB)} / ${num(m?.leveldbWrittenMiB)}`,
           n.alive ? 'yes' : 'NO',
         ]
       }),
@@ -146,7 +146,7 @@ export function formatLoadReport(r: LoadReport): string {
           'RSS MiB',
           'commit ms',
           'exec / root ms',
-          'compacted MiB',
+          'written / LevelDB MiB',
         ],
         r.slices.map((s) => [
           `${num(s.fromS)}–${num(s.toS)}`,
@@ -159,7 +159,7 @@ export function formatLoadReport(r: LoadReport): string {
           num(s.nodeRssMiB),
           num(s.blockCommitMs, 1),
           `${num(s.executionMs, 1)} / ${num(s.stateRootMs, 1)}`,
-          num(s.compactedMiB),
+          `${num(s.storeWrittenMiB)} / ${num(s.leveldbWrittenMiB)}`,
         ]),
       ),
     )

@@ -205,11 +205,12 @@ export type MetricsDelta = {
   readonly txGossipMessages: number
   readonly txsPerGossipMessage: number | null
   /**
-   * What the node's LevelDB flushed from memtables and rewrote in compactions (MiB, LevelDB
-   * counts whole MB), and its compaction time; null when the node does not report them.
+   * MiB of keys and values the node wrote to its database, MiB its LevelDB wrote to table files
+   * for them (flushes and compactions; whole MB), and LevelDB's compaction time; null when the
+   * node does not report them.
    */
-  readonly leveldbFlushedMiB: number | null
-  readonly leveldbCompactedMiB: number | null
+  readonly storeWrittenMiB: number | null
+  readonly leveldbWrittenMiB: number | null
   readonly leveldbCompactionSeconds: number | null
 }
 
@@ -268,8 +269,8 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     txGossipMessages,
     txsPerGossipMessage:
       txGossipMessages > 0 ? d('govchain_gossip_txs_per_message_sum') / txGossipMessages : null,
-    leveldbFlushedMiB: leveldb('govchain_leveldb_flushed_bytes_total', 1024 * 1024),
-    leveldbCompactedMiB: leveldb('govchain_leveldb_compacted_bytes_total', 1024 * 1024),
+    storeWrittenMiB: leveldb('govchain_store_written_bytes_total', 1024 * 1024),
+    leveldbWrittenMiB: leveldb('govchain_leveldb_written_bytes_total', 1024 * 1024),
     leveldbCompactionSeconds: leveldb('govchain_leveldb_compaction_seconds_total', 1),
   }
 }

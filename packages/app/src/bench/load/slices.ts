@@ -47,8 +47,9 @@ export type WindowSlice = {
   readonly blockCommitMs: number | null
   readonly executionMs: number | null
   readonly stateRootMs: number | null
-  /** MiB a node's LevelDB rewrote in compactions during the slice. */
-  readonly compactedMiB: number | null
+  /** MiB a node wrote to its database during the slice, and MiB its LevelDB wrote to table files. */
+  readonly storeWrittenMiB: number | null
+  readonly leveldbWrittenMiB: number | null
 }
 
 /** Scrapes and marks at every slice boundary while the window runs. */
@@ -164,7 +165,8 @@ export function windowSlices(i: SliceInputs): WindowSlice[] {
       blockCommitMs: mean(deltas.map((d) => d.blockCommitMs)),
       executionMs: mean(deltas.map((d) => d.validationPhaseMs.execution)),
       stateRootMs: mean(deltas.map((d) => d.validationPhaseMs.stateRoot)),
-      compactedMiB: mean(deltas.map((d) => d.leveldbCompactedMiB)),
+      storeWrittenMiB: mean(deltas.map((d) => d.storeWrittenMiB)),
+      leveldbWrittenMiB: mean(deltas.map((d) => d.leveldbWrittenMiB)),
     })
   }
   return out
