@@ -224,14 +224,15 @@ function storageCollectors(registers: Registry[]) {
     }
     return cached.stats
   }
-  const cumulative = (name: string, help: string, field: keyof LevelDbStats) => {
+  /** A counter that follows a running total read at each scrape (LevelDB's, or the store's). */
+  const cumulative = (name: string, help: string, read: () => number | undefined) => {
     let published = 0
     return new Counter({
       name,
       help,
       registers,
       collect() {
-        const value = stats()?.[field]
+        const value = read()
         if (value !== undefined && value > published) {
           this.inc(value - published)
           published = value
@@ -252,31 +253,23 @@ function storageCollectors(registers: Registry[]) {
   cumulative(
     'govchain_leveldb_written_bytes_total',
     'Bytes LevelDB wrote to table files, flushes and compactions (MB resolution); ÷ store written = write amplification',
-    'writtenBytes',
+    () => stats()?.writtenBytes,
   )
   cumulative(
     'govchain_leveldb_compaction_read_bytes_total',
     'Bytes LevelDB compactions read (MB resolution)',
-    'compactionReadBytes',
+    () => stats()?.compactionReadBytes,
   )
   cumulative(
     'govchain_leveldb_compaction_seconds_total',
     'Time LevelDB spent compacting (whole seconds)',
-    'compactionSeconds',
+    () => stats()?.compactionSeconds,
   )
-  let storeWritten = 0
-  new Counter({
-    name: 'govchain_store_written_bytes_total',
-    help: 'Bytes of keys and values the node wrote to its database',
-    registers,
-    collect() {
-      const value = source?.writtenBytes()
-      if (value !== undefined && value > storeWritten) {
-        this.inc(value - storeWritten)
-        storeWritten = value
-      }
-    },
-  })
+  cumulative(
+    'govchain_store_written_bytes_total',
+    'Bytes of keys and values the node wrote to its database',
+    () => source?.writtenBytes(),
+  )
   level('govchain_leveldb_files', 'Table files in the database', () => stats()?.files)
   level('govchain_leveldb_size_bytes', 'Size of the table files (MB resolution)', () => stats()?.sizeBytes)
   level('govchain_leveldb_memtable_bytes', 'Memory of the memtables', () => {

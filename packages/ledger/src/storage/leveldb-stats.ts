@@ -27,18 +27,16 @@ export type LevelDbStats = {
   readonly compactionSeconds: number
 }
 
-export const NO_LEVELDB_STATS: LevelDbStats = {
-  files: 0,
-  sizeBytes: 0,
-  writtenBytes: 0,
-  compactionReadBytes: 0,
-  compactionSeconds: 0,
-}
-
 /** Parses `leveldb.stats`; undefined when the text has no level rows (not LevelDB's). */
 export function parseLevelDbStats(text: string): LevelDbStats | undefined {
   let rows = 0
-  const s: { -readonly [K in keyof LevelDbStats]: LevelDbStats[K] } = { ...NO_LEVELDB_STATS }
+  const s: { -readonly [K in keyof LevelDbStats]: LevelDbStats[K] } = {
+    files: 0,
+    sizeBytes: 0,
+    writtenBytes: 0,
+    compactionReadBytes: 0,
+    compactionSeconds: 0,
+  }
   for (const line of text.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line)
     if (m === null) continue

@@ -244,7 +244,8 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
   const heights = d('govchain_consensus_rounds_per_height_count')
   const txGossipMessages = d('govchain_gossip_txs_per_message_count')
   const cpu = after.get('govchain_process_cpu_seconds_total')
-  const leveldb = (name: string, scale: number) => (after.has(name) ? d(name) / scale : null)
+  /** A counter's delta, or null when the node does not export it (older, or not on LevelDB). */
+  const ifExported = (name: string, scale: number) => (after.has(name) ? d(name) / scale : null)
   return {
     roundsPerHeight: heights > 0 ? d('govchain_consensus_rounds_per_height_sum') / heights : null,
     heights,
@@ -269,9 +270,9 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     txGossipMessages,
     txsPerGossipMessage:
       txGossipMessages > 0 ? d('govchain_gossip_txs_per_message_sum') / txGossipMessages : null,
-    storeWrittenMiB: leveldb('govchain_store_written_bytes_total', 1024 * 1024),
-    leveldbWrittenMiB: leveldb('govchain_leveldb_written_bytes_total', 1024 * 1024),
-    leveldbCompactionSeconds: leveldb('govchain_leveldb_compaction_seconds_total', 1),
+    storeWrittenMiB: ifExported('govchain_store_written_bytes_total', 1024 * 1024),
+    leveldbWrittenMiB: ifExported('govchain_leveldb_written_bytes_total', 1024 * 1024),
+    leveldbCompactionSeconds: ifExported('govchain_leveldb_compaction_seconds_total', 1),
   }
 }
 

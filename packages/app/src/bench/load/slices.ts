@@ -4,7 +4,8 @@
  * database grow?). At each slice boundary the recorder scrapes every node's `/metrics` and marks
  * the usage sampler; `windowSlices` then gives, per slice: the offered and committed rates, the
  * commit latency of the transactions submitted in it, blocks and transactions per block, and the
- * nodes' mean CPU, resident memory, block commit time and validation phases.
+ * nodes' mean CPU, resident memory, block commit time, validation phases, and what they and their
+ * LevelDB wrote.
  */
 import type { NodeHttp } from './http.js'
 import { metricsDelta, scrape, type NodeUsage, type UsageSampler } from './sampler.js'
