@@ -2,9 +2,15 @@
  * The authenticated state: a compact sparse Merkle tree (format and verifier in proof.ts) stored
  * in the node's KvStore.
  *
- * Storage (see storage/buckets.ts and node-codec.ts):
- *   stateNode  ‖ hash of a page's top node → page (the records of up to 4 binary levels);
+ * Storage (see storage/buckets.ts, node-codec.ts and frontier.ts):
+ *   stateFrontier ‖ depth ‖ path prefix  → the subtree at each non-empty position at the frontier
+ *                                          depth (a leaf, or the hash of a page's top);
+ *   stateNode  ‖ hash of a page's top node → page (the records of up to 4 binary levels), for
+ *                                          pages at or below the frontier only;
  *   stateValue ‖ raw key                   → value, a flat copy so that reads need no tree walk.
+ * The levels above the frontier are never stored as nodes: they are rebuilt from the frontier
+ * records when the tree is opened, and held in memory from then on. The frontier depth is the
+ * cache depth the tree was created with (default 16), and stays with the database.
  * The committed root itself is kept by the caller (meta `stateRoot`) in the same atomic batch.
  *
  * Updates are two-step: `prepare(changes)` computes a block's new root and the database writes
@@ -24,11 +30,11 @@
  * because no node is shared between two positions of one tree: a leaf hash binds its full
  * 256-bit path and an internal hash binds its subtree's leaves and shape, hence its depth. Only
  * leaves move (up when a sibling subtree empties, down when a key lands next to them); a leaf is
- * stored inside its parent's page, so a move just rewrites the pages involved. The only page a
- * leaf tops is the root page of a one-key tree.
+ * stored inside its parent's page (or, above the frontier, in its position's frontier record),
+ * so a move just rewrites the pages involved. No page is topped by a leaf.
  *
  * Memory: the committed tree is held as linked TreeNodes down to depth cacheDepth (whole pages;
- * about 2^cacheDepth nodes), the "cache". An update copies the changed paths into new nodes
+ * about 2^cacheDepth nodes), the "cache"; at least down to the frontier. An update copies the changed paths into new nodes
  * that point to the unchanged ones (old versions are shared, never mutated except to link cached
  * pages, and collected once unreachable), so commit() only swaps the root and trims the new
  * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
@@ -50,6 +56,14 @@ import {
   PAGE_DEPTH,
   TreeNode,
 } from './node-codec.js'
+import {
+  buildTop,
+  frontierKeyIn,
+  internalRecordIn,
+  isUnderKey,
+  leafRecordIn,
+  readFrontier,
+} from './frontier.js'
 import { pathBit, type StateProof } from './proof.js'
 import { StateError, StateErrorCode } from './state-error.js'
 import type { KvWrite, PreparedStateUpdate, StateChange, StateRead, StateReader } from './types.js'
@@ -59,6 +73,8 @@ export type SparseMerkleTreeOptions = {
    * The committed tree is kept in memory down to this depth (rounded up to a multiple of 4, the
    * page height; at least 4): about 2^cacheDepth nodes of ≈ 300 bytes. Default 16: ~65,536
    * nodes, ≈ 20 MB once the tree has more than ~100k keys (measured: 65,536 at 1M keys).
+   * A new tree also takes it as its frontier depth (see above); a stored tree keeps the frontier
+   * depth it was created with, and is cached at least down to it.
    */
   readonly cacheDepth?: number
   /**
@@ -115,6 +131,11 @@ class Items {
     return 0
   }
 
+  /** Item i's path (a view). */
+  path(i: number): Uint8Array {
+    return this.paths.subarray(i * HASH_LENGTH, (i + 1) * HASH_LENGTH)
+  }
+
   /** A new leaf for item i: views into the buffers (`transient`), or arrays of its own. */
   leaf(i: number, hash: Uint8Array | undefined): TreeNode {
     const at = i * HASH_LENGTH
@@ -150,7 +171,9 @@ export class SparseMerkleTree implements StateReader {
   private readonly deltas = new WeakMap<PreparedStateUpdate, CommitDelta>()
   /** Pages written early by each update prepared since the last commit (or by a failed prepare). */
   private readonly staged = new Map<object, StagedPages>()
-  private readonly cacheDepth: number
+  private cacheDepth: number
+  /** Depth of the frontier records: nothing above it is stored as a page (frontier.ts). */
+  private frontierDepth: number
   private readonly verifyReads: boolean
   private readonly groupSize: number
   private readonly segmentBytes: number | undefined
@@ -163,14 +186,16 @@ export class SparseMerkleTree implements StateReader {
     this.committedRoot = root.slice()
     const depth = opts.cacheDepth ?? DEFAULT_STATE_CACHE_DEPTH
     this.cacheDepth = Math.max(PAGE_DEPTH, Math.ceil(depth / PAGE_DEPTH) * PAGE_DEPTH)
+    this.frontierDepth = this.cacheDepth
     this.verifyReads = opts.verifyReads ?? false
     this.groupSize = Math.max(1, opts.groupSize ?? DEFAULT_GROUP_SIZE)
     this.segmentBytes = opts.segmentBytes
   }
 
   /**
-   * Opens the tree committed at `root` (32 zero bytes for the empty tree). Fails with
-   * MISSING_NODE if the store does not hold that root's page.
+   * Opens the tree committed at `root` (32 zero bytes for the empty tree): reads its frontier
+   * and builds the levels above it. Fails with MISSING_NODE if the store holds another tree (or
+   * none), and CORRUPT_NODE if a frontier record does not decode.
    */
   static async open(
     store: KvStore,
@@ -263,7 +288,7 @@ export class SparseMerkleTree implements StateReader {
 
     const writes: KvWrite[] = []
     const keys = new Slab()
-    const batch = new Batch(items, this.cacheDepth, writes, keys)
+    const batch = new Batch(items, this.cacheDepth, this.frontierDepth, writes, keys)
     // Registered before anything is staged: if this prepare fails, what it staged is still
     // deleted by the next commit.
     const staged: StagedPages = { hashes: [] }
@@ -302,7 +327,6 @@ export class SparseMerkleTree implements StateReader {
     }
     newRoot = newRoot?.settled() ?? null // the new root is kept
     const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
-    if (newRoot !== null && newRoot.isLeaf && !equalBytes(newRootHash, baseRoot)) batch.addPageTop(newRoot, 0)
     batch.flush()
     await this.stage(batch.takePages(), staged, writer)
     await writer.flush()
@@ -310,6 +334,7 @@ export class SparseMerkleTree implements StateReader {
       const key = bucketKeyIn(keys, Bucket.stateValue, c.key)
       writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
     }
+    this.frontierWrites(newRoot, items, writes, keys)
     const update = this.remember(
       { baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes },
       newRoot,
@@ -318,6 +343,48 @@ export class SparseMerkleTree implements StateReader {
     this.staged.delete(token)
     this.staged.set(update, staged)
     return update
+  }
+
+  /**
+   * The frontier records of the positions the items fall in, as they are under `root` (the new
+   * tree): a put of the leaf or page hash there, or a delete where the position is now empty.
+   * The nodes above the frontier are all in memory, so this is one walk per position.
+   */
+  private frontierWrites(root: TreeNode | null, items: Items, writes: KvWrite[], keys: Slab): void {
+    const depth = this.frontierDepth
+    let last: Uint8Array | undefined
+    for (let i = 0; i < items.length; i++) {
+      const key = frontierKeyIn(keys, depth, items.path(i))
+      if (last !== undefined && equalBytes(key, last)) continue
+      last = key
+      let node = root
+      let d = 0
+      let value: Uint8Array | undefined
+      while (node !== null) {
+        if (node.isLeaf) {
+          // A leaf above the frontier belongs to the position of its own path.
+          if (isUnderKey(node.a, key)) value = leafRecordIn(keys, node.a, node.b)
+          break
+        }
+        const side = items.bit(i, d)
+        const kind = node.childKind(side)
+        if (kind === NodeKind.empty) break
+        if (d + 1 === depth && kind === NodeKind.internal) {
+          value = internalRecordIn(keys, node.childHash(side))
+          break
+        }
+        const child = node.child(side)
+        if (child === undefined) {
+          const hex = toHex(node.childHash(side))
+          throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} is not in memory`, {
+            hash: hex,
+          })
+        }
+        node = child
+        d++
+      }
+      writes.push(value === undefined ? { type: 'del', key } : { type: 'put', key, value })
+    }
   }
 
   /**
@@ -399,14 +466,15 @@ export class SparseMerkleTree implements StateReader {
 
   /**
    * Reads every page above cacheDepth into the cache (one `getMany` per page level): what a node
-   * that has been running for a while holds anyway. Call it at start-up to give the first blocks
-   * the same state-root cost as the later ones. Returns the number of pages read.
+   * that has been running for a while holds anyway. Only a tree cached deeper than its frontier
+   * has such pages (the levels above the frontier are in memory from the start). Returns the
+   * number of pages read.
    */
   async preload(): Promise<number> {
     const readAt = this.committedRoot
     const root = await this.rootNode()
     if (root === null) return 0
-    let pages = 1
+    let pages = 0
     let level: PageWant[] = []
     const collect = (node: TreeNode, depth: number): void => {
       if (node.isLeaf) return
@@ -459,13 +527,27 @@ export class SparseMerkleTree implements StateReader {
     return update
   }
 
+  /** The committed root node: in memory, or built from the frontier records (frontier.ts). */
   private async rootNode(): Promise<TreeNode | null> {
     if (this.top !== undefined) return this.top
     const root = this.committedRoot
     if (isZeroHash(root)) return (this.top = null)
-    const node = this.decode(root, await this.store.get(bucketKey(Bucket.stateNode, root)), 0, root)
-    if (equalBytes(root, this.committedRoot)) this.top = node
-    return node
+    const { depth, entries } = await readFrontier(this.store)
+    if (!equalBytes(root, this.committedRoot)) {
+      throw new StateError(StateErrorCode.STALE_BASE_ROOT, 'the committed state root changed during a read')
+    }
+    const node = depth === undefined ? null : buildTop(entries, depth)
+    if (node === null || !equalBytes(node.hash, root)) {
+      const stored = node === null ? 'no state tree' : `the tree of root ${toHex(node.hash)}`
+      throw new StateError(
+        StateErrorCode.MISSING_NODE,
+        `state root ${toHex(root)} is not the stored one: the database holds ${stored}`,
+        { hash: toHex(root) },
+      )
+    }
+    this.frontierDepth = depth!
+    this.cacheDepth = Math.max(this.cacheDepth, depth!)
+    return (this.top = node)
   }
 
   /** Decodes a page read while `readAt` was the committed root. */
@@ -639,8 +721,7 @@ class Batch {
   private readonly pageTops: Placed[] = []
   /** New subtree roots at cacheDepth, by parent (a node at cacheDepth − 1) and side. */
   private readonly belowCache = new Map<TreeNode, (TreeNode | null | undefined)[]>()
-  private readonly written = new Set<string>()
-  private readonly deleted: { hex: string; hash: Uint8Array }[] = []
+  private readonly deleted: Uint8Array[] = []
   /** Puts of the new pages completed since the last `takePages`. */
   private pages: KvWrite[] = []
 
@@ -650,6 +731,8 @@ class Batch {
   constructor(
     private readonly items: Items,
     private readonly cacheDepth: number,
+    /** Pages are stored from this depth down (frontier.ts). */
+    private readonly frontierDepth: number,
     private readonly writes: KvWrite[],
     /** Where the database keys of `writes` go. */
     private readonly keys: Slab,
@@ -677,15 +760,12 @@ class Batch {
         key: bucketKeyIn(this.keys, Bucket.stateNode, t.node.hash),
         value: pages[i]!,
       })
-      if (t.depth === 0) this.written.add(toHex(t.node.hash))
       // Written: the parent needs only its hash. Dropping the links frees the loaded pages.
       if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
     })
     this.pageTops.length = 0
-    for (const d of this.deleted) {
-      if (!this.written.has(d.hex))
-        this.writes.push({ type: 'del', key: bucketKeyIn(this.keys, Bucket.stateNode, d.hash) })
-    }
+    for (const hash of this.deleted)
+      this.writes.push({ type: 'del', key: bucketKeyIn(this.keys, Bucket.stateNode, hash) })
     this.deleted.length = 0
   }
 
@@ -694,10 +774,6 @@ class Batch {
     const pages = this.pages
     this.pages = []
     return pages
-  }
-
-  addPageTop(node: TreeNode, depth: number): void {
-    this.pageTops.push({ node, depth })
   }
 
   /** The new subtree for `node` (at `depth`) after applying items [lo, hi), all under it. */
@@ -731,10 +807,9 @@ class Batch {
     return new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
   }
 
-  /** A node of the base tree is replaced: its page (if it tops one) is deleted. */
+  /** A node of the base tree is replaced: its page (if it tops a stored one) is deleted. */
   private replaced(node: TreeNode, depth: number): void {
-    if (isPageTop(depth, node.kind))
-      this.deleted.push({ hex: depth === 0 ? toHex(node.hash) : '', hash: node.hash })
+    if (depth >= this.frontierDepth && isPageTop(depth, node.kind)) this.deleted.push(node.hash)
   }
 
   /** New leaves for items [lo, hi) (deletions of absent keys drop out). */
@@ -807,7 +882,8 @@ class Batch {
     }
     node.left = left.node
     node.right = right.node
-    if (isPageTop(depth, NodeKind.internal)) this.pageTops.push({ node, depth })
+    if (depth >= this.frontierDepth && isPageTop(depth, NodeKind.internal))
+      this.pageTops.push({ node, depth })
     if (depth === this.cacheDepth - 1) this.trim.push(node)
     return node
   }

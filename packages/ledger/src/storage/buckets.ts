@@ -10,7 +10,10 @@
  * | certByHeight    | height                        | commit certificate of that block        |
  * | txIndex         | tx hash                       | encoded [height, index]                 |
  * | receipts        | height ‖ u32 index            | encoded receipt                         |
- * | stateNode       | hash of a page's top node     | state tree page (state/node-codec.ts)   |
+ * | stateNode       | hash of a page's top node     | state tree page below the frontier      |
+ * |                 |                               | (state/node-codec.ts)                   |
+ * | stateFrontier   | depth ‖ path prefix           | the subtree at that position: a leaf or |
+ * |                 |                               | a page's hash (state/frontier.ts)       |
  * | stateValue      | raw state key                 | value bytes (flat copy for fast reads)  |
  * | validatorSets   | height                        | validator set in force at that height   |
  * | validatorSetChanges | height h                  | empty: V_{h+1} differs from V_h         |
@@ -34,6 +37,7 @@ export const Bucket = {
   evidencePool: 0x0a,
   app: 0x0b,
   validatorSetChanges: 0x0c,
+  stateFrontier: 0x0d,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 

@@ -1,7 +1,7 @@
 /**
- * Golden vectors: fixed states whose roots, proofs and stored pages are committed in
- * test/fixtures/state-golden.json, so that neither the proof format (proof.ts) nor the storage
- * format (node-codec.ts) can drift silently.
+ * Golden vectors: fixed states whose roots, proofs, frontier records and stored pages are
+ * committed in test/fixtures/state-golden.json, so that neither the proof format (proof.ts) nor
+ * the storage format (frontier.ts, node-codec.ts) can drift silently.
  */
 import { describe, expect, it } from 'vitest'
 import { compareBytes, fromHex, toHex, utf8 } from '../../src/bytes.js'
@@ -26,19 +26,20 @@ type GoldenProof = { key: string; value: string | null; proof: unknown }
 
 async function buildTree(
   entries: readonly StateChange[],
+  cacheDepth: number,
 ): Promise<{ store: KvStore; tree: SparseMerkleTree }> {
   const store = await openMemoryStore()
-  const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+  const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth })
   const update = await tree.prepare([...entries].sort((a, b) => compareBytes(a.key, b.key)))
   await store.write(update.writes)
   tree.commit(update)
   return { store, tree }
 }
 
-async function storedPages(store: KvStore): Promise<Record<string, string>> {
+/** The bucket's records, keys without the bucket byte. */
+async function stored(store: KvStore, bucket: Bucket): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
-  const lo = new Uint8Array([Bucket.stateNode])
-  for await (const [k, v] of store.range({ gte: lo, lt: bucketEnd(Bucket.stateNode) }))
+  for await (const [k, v] of store.range({ gte: new Uint8Array([bucket]), lt: bucketEnd(bucket) }))
     out[toHex(k.subarray(1))] = toHex(v)
   return out
 }
@@ -49,6 +50,8 @@ const cases = [
     entries: golden.small.entries.map((e) => ({ key: fromHex(e.key), value: fromHex(e.value) })),
     root: golden.small.root,
     proofs: golden.small.proofs as GoldenProof[],
+    cacheDepth: golden.small.cacheDepth,
+    frontier: golden.small.frontier as Record<string, string>,
     pages: golden.small.pages as Record<string, string>,
   },
   {
@@ -59,16 +62,18 @@ const cases = [
     })),
     root: golden.multiPage.root,
     proofs: golden.multiPage.proofs as GoldenProof[],
+    cacheDepth: golden.multiPage.cacheDepth,
+    frontier: golden.multiPage.frontier as Record<string, string>,
     pages: golden.multiPage.pages as Record<string, string>,
   },
 ]
 
 describe('state golden vectors', () => {
   it.each(cases)(
-    '$name: root, proofs and stored pages match the fixture',
-    async ({ entries, root, proofs, pages }) => {
+    '$name: root, proofs, frontier records and stored pages match the fixture',
+    async ({ entries, root, proofs, cacheDepth, frontier, pages }) => {
       expect(toHex(referenceRoot(entries.map((e) => [e.key, e.value] as const)))).toBe(root)
-      const { store, tree } = await buildTree(entries)
+      const { store, tree } = await buildTree(entries, cacheDepth)
       expect(toHex(tree.root())).toBe(root)
       for (const p of proofs) {
         const key = fromHex(p.key)
@@ -77,7 +82,11 @@ describe('state golden vectors', () => {
         expect(stateProofToJSON(proof)).toEqual(p.proof)
         expect(verifyStateProof(fromHex(root), key, value, stateProofFromJSON(p.proof))).toBe(true)
       }
-      expect(await storedPages(store)).toEqual(pages)
+      expect(await stored(store, Bucket.stateFrontier)).toEqual(frontier)
+      expect(await stored(store, Bucket.stateNode)).toEqual(pages)
+      // The stored form alone gives the same tree back.
+      const reopened = await SparseMerkleTree.open(store, fromHex(root))
+      for (const p of proofs) expect(stateProofToJSON(await reopened.prove(fromHex(p.key)))).toEqual(p.proof)
       await store.close()
     },
   )

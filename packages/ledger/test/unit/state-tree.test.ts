@@ -11,8 +11,10 @@ import { compareBytes, toHex } from '../../src/bytes.js'
 import { EMPTY_STATE_HASH, verifyStateProof, type StateProof } from '../../src/state/proof.js'
 import { SparseMerkleTree, type SparseMerkleTreeOptions } from '../../src/state/sparse-merkle-tree.js'
 import { StateError, StateErrorCode } from '../../src/state/state-error.js'
-import type { StateChange } from '../../src/state/types.js'
+import type { KvWrite, StateChange } from '../../src/state/types.js'
+import { buildTop, readFrontier } from '../../src/state/frontier.js'
 import { decodePage, isPageTop, NodeKind, type TreeNode } from '../../src/state/node-codec.js'
+import { sha256 } from '../../src/crypto/index.js'
 import { Bucket, bucketEnd, bucketKey } from '../../src/storage/buckets.js'
 import { openLevelStore, openMemoryStore, type KvStore } from '../../src/storage/kv.js'
 import { referenceRoot } from './state-reference.js'
@@ -54,11 +56,21 @@ async function count(store: KvStore, bucket: Bucket): Promise<number> {
   return n
 }
 
-/** Hex keys of every page reachable from `root`, read straight from the database. */
+/**
+ * Hex keys of every page reachable from the frontier records, read straight from the database,
+ * after checking that the records rebuild `root`.
+ */
 async function reachablePages(store: KvStore, root: Uint8Array): Promise<Set<string>> {
   const seen = new Set<string>()
-  if (toHex(root) === toHex(EMPTY_STATE_HASH)) return seen
-  const pending: [Uint8Array, number][] = [[root, 0]]
+  const { depth, entries } = await readFrontier(store)
+  if (toHex(root) === toHex(EMPTY_STATE_HASH)) {
+    expect(entries).toEqual([])
+    return seen
+  }
+  expect(toHex(buildTop(entries, depth!)!.hash)).toBe(toHex(root))
+  const pending: [Uint8Array, number][] = entries.flatMap((e) =>
+    e.kind === NodeKind.internal ? [[e.hash, depth!] as [Uint8Array, number]] : [],
+  )
   while (pending.length > 0) {
     const [hash, depth] = pending.pop()!
     seen.add(toHex(hash))
@@ -77,6 +89,14 @@ async function reachablePages(store: KvStore, root: Uint8Array): Promise<Set<str
     walk(decodePage(hash, page!, depth, { verifyHashes: true, copy: false }), depth)
   }
   return seen
+}
+
+/** The first `depth` bits of the key's path, as a string. */
+function frontierPosition(key: Uint8Array, depth: number): string {
+  return [...sha256(key)]
+    .map((b) => b.toString(2).padStart(8, '0'))
+    .join('')
+    .slice(0, depth)
 }
 
 /** `inner`, its reads passed through and its writes going to `write` instead. */
@@ -165,6 +185,10 @@ describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
                 [...(await reachablePages(store, tree.root()))].sort(),
               )
               expect(await count(store, Bucket.stateValue)).toBe(model.size)
+              // One frontier record per position (path prefix) that holds a key.
+              const frontier = opts.cacheDepth ?? 16
+              const positions = new Set([...model.values()].map(([k]) => frontierPosition(k, frontier)))
+              expect(await count(store, Bucket.stateFrontier)).toBe(positions.size)
               // The in-memory part of the tree stays above cacheDepth (default 16), proofs included.
               const cacheDepth = opts.cacheDepth ?? 16
               const stats = tree.cacheStats()
@@ -241,6 +265,7 @@ describe('SparseMerkleTree: roots, values and proofs (memory-level)', () => {
             await commitBatch(many, treeMany, normalize(dels.slice(i, i + size + 1)))
           expect(toHex(treeMany.root())).toBe(toHex(EMPTY_STATE_HASH))
           expect(await count(many, Bucket.stateNode)).toBe(0)
+          expect(await count(many, Bucket.stateFrontier)).toBe(0)
           expect(await count(many, Bucket.stateValue)).toBe(0)
           expect(await treeMany.prove(keys[0]!)).toEqual({ siblings: [], leaf: null })
           await one.close()
@@ -496,11 +521,11 @@ describe('SparseMerkleTree: prepare / commit', () => {
     await store.close()
   })
 
-  it.each([4, 8, 16])(
-    'preload() loads every page above cacheDepth %d; updates and proofs are unchanged',
+  it.each([8, 12, 16])(
+    'preload() loads every page between the frontier (4) and cacheDepth %d; updates and proofs are unchanged',
     async (cacheDepth) => {
       const store = await openMemoryStore()
-      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth })
+      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
       const keys = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 7]))
       await commitBatch(store, built, normalize(keys.map((key) => ({ key, value: key.slice(1) }))))
       const root = built.root()
@@ -520,6 +545,24 @@ describe('SparseMerkleTree: prepare / commit', () => {
       expect(toHex(a.root)).toBe(toHex(b.root))
       expect(a.writes.length).toBe(b.writes.length)
       expect(verifyStateProof(root, keys[5]!, keys[5]!.slice(1), await warm.prove(keys[5]!))).toBe(true)
+      await store.close()
+    },
+  )
+
+  it.each([4, 8, 16])(
+    'a tree opened at its frontier depth %d holds every level above it from the start',
+    async (depth) => {
+      const store = await openMemoryStore()
+      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: depth })
+      const keys = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 7]))
+      await commitBatch(store, built, normalize(keys.map((key) => ({ key, value: key.slice(1) }))))
+      // Opened with a shallower cache, it still caches down to its frontier.
+      const opened = await SparseMerkleTree.open(store, built.root(), { cacheDepth: 4 })
+      const before = opened.cacheStats()
+      expect(before).toEqual(built.cacheStats())
+      expect(await opened.preload()).toBe(0)
+      for (const key of keys) await opened.prove(key)
+      expect(opened.cacheStats()).toEqual(before)
       await store.close()
     },
   )
@@ -574,13 +617,19 @@ describe('SparseMerkleTree: opening and coded errors', () => {
 
   it('reports a corrupt page as CORRUPT_NODE (shape always; hashes with verifyReads)', async () => {
     const store = await openMemoryStore()
-    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
     const changes = normalize(
-      Array.from({ length: 50 }, (_, i) => ({ key: new Uint8Array([i]), value: new Uint8Array([1]) })),
+      Array.from({ length: 300 }, (_, i) => ({
+        key: new Uint8Array([i >> 8, i]),
+        value: new Uint8Array([1]),
+      })),
     )
     await commitBatch(store, tree, changes)
-    const rootKey = bucketKey(Bucket.stateNode, tree.root())
-    const page = (await store.get(rootKey))!.slice()
+    // A page at the frontier (depth 4): the top of a stored page.
+    const { entries } = await readFrontier(store)
+    const top = entries.find((e) => e.kind === NodeKind.internal)!
+    const pageKey = bucketKey(Bucket.stateNode, top.kind === NodeKind.internal ? top.hash : new Uint8Array())
+    const page = (await store.get(pageKey))!.slice()
     const cases: { name: string; bytes: Uint8Array; verifyReads: boolean }[] = [
       { name: 'truncated', bytes: page.subarray(0, page.length - 1), verifyReads: false },
       { name: 'trailing byte', bytes: new Uint8Array([...page, 0]), verifyReads: false },
@@ -596,17 +645,90 @@ describe('SparseMerkleTree: opening and coded errors', () => {
       },
     ]
     for (const c of cases) {
-      await store.write([{ type: 'put', key: rootKey, value: c.bytes }])
-      await expect(
-        SparseMerkleTree.open(store, tree.root(), { verifyReads: c.verifyReads }),
-        c.name,
-      ).rejects.toMatchObject({
+      await store.write([{ type: 'put', key: pageKey, value: c.bytes }])
+      const fresh = await SparseMerkleTree.open(store, tree.root(), { verifyReads: c.verifyReads })
+      await expect(Promise.all(changes.map((ch) => fresh.prove(ch.key))), c.name).rejects.toMatchObject({
         code: StateErrorCode.CORRUPT_NODE,
       })
     }
     await store.close()
   })
+
+  it('open() reports a corrupt frontier record as CORRUPT_NODE and a missing one as MISSING_NODE', async () => {
+    const store = await openMemoryStore()
+    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 8 })
+    const changes = normalize(
+      Array.from({ length: 300 }, (_, i) => ({
+        key: new Uint8Array([i >> 8, i]),
+        value: new Uint8Array([1]),
+      })),
+    )
+    await commitBatch(store, tree, changes)
+    const records: [Uint8Array, Uint8Array][] = []
+    const range = { gte: new Uint8Array([Bucket.stateFrontier]), lt: bucketEnd(Bucket.stateFrontier) }
+    for await (const [k, v] of store.range(range)) records.push([k.slice(), v.slice()])
+    const leaf = records.find(([, v]) => v[0] === 0)!
+    const internal = records.find(([, v]) => v[0] === 1)!
+    expect(leaf && internal).toBeDefined()
+    const flipped = (b: Uint8Array, at: number): Uint8Array => {
+      const c = b.slice()
+      c[at]! ^= 1
+      return c
+    }
+    const cases: { name: string; writes: KvWrite[]; code: StateErrorCode }[] = [
+      {
+        name: 'unknown tag',
+        writes: [put(leaf[0], new Uint8Array([7, ...leaf[1].subarray(1)]))],
+        code: 'STATE_CORRUPT_NODE',
+      },
+      { name: 'truncated leaf', writes: [put(leaf[0], leaf[1].subarray(0, 64))], code: 'STATE_CORRUPT_NODE' },
+      {
+        name: 'long internal',
+        writes: [put(internal[0], new Uint8Array([...internal[1], 0]))],
+        code: 'STATE_CORRUPT_NODE',
+      },
+      // The path's first byte is the position (depth 8): the leaf no longer lies under it.
+      {
+        name: 'leaf outside its position',
+        writes: [put(leaf[0], flipped(leaf[1], 1))],
+        code: 'STATE_CORRUPT_NODE',
+      },
+      {
+        name: 'a key of another length',
+        writes: [put(new Uint8Array([...leaf[0], 0]), leaf[1])],
+        code: 'STATE_CORRUPT_NODE',
+      },
+      {
+        name: 'a record at another depth',
+        writes: [put(new Uint8Array([Bucket.stateFrontier, 16, 0, 0]), leaf[1])],
+        code: 'STATE_CORRUPT_NODE',
+      },
+      {
+        name: 'a flipped page hash',
+        writes: [put(internal[0], flipped(internal[1], 5))],
+        code: 'STATE_MISSING_NODE',
+      },
+      {
+        name: 'a flipped value hash',
+        writes: [put(leaf[0], flipped(leaf[1], 40))],
+        code: 'STATE_MISSING_NODE',
+      },
+      { name: 'a missing record', writes: [{ type: 'del', key: internal[0] }], code: 'STATE_MISSING_NODE' },
+    ]
+    for (const c of cases) {
+      const copy = await openMemoryStore()
+      await copy.write(records.map(([k, v]) => put(k, v)))
+      await copy.write(c.writes)
+      await expect(SparseMerkleTree.open(copy, tree.root()), c.name).rejects.toMatchObject({ code: c.code })
+      await copy.close()
+    }
+    await store.close()
+  })
 })
+
+function put(key: Uint8Array, value: Uint8Array): KvWrite {
+  return { type: 'put', key, value }
+}
 
 describe('SparseMerkleTree on LevelDB', () => {
   const dirs: string[] = []
