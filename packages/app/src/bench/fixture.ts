@@ -47,7 +47,7 @@ import {
 } from './workload.js'
 
 /** Bump when the workload or the stored layout changes: old fixtures are then rebuilt. */
-export const FIXTURE_VERSION = 1
+export const FIXTURE_VERSION = 2
 
 export type StateFixture = {
   readonly dir: string
