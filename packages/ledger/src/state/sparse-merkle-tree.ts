@@ -537,6 +537,13 @@ export class SparseMerkleTree implements StateReader {
       throw new StateError(StateErrorCode.STALE_BASE_ROOT, 'the committed state root changed during a read')
     }
     const node = depth === undefined ? null : buildTop(entries, depth)
+    if (node === null && (await this.store.get(bucketKey(Bucket.stateNode, root))) !== undefined) {
+      throw new StateError(
+        StateErrorCode.UNSUPPORTED_LAYOUT,
+        `state root ${toHex(root)} is stored as a root page (before the state frontier): this version cannot read it; start a fresh chain or sync a new node`,
+        { hash: toHex(root) },
+      )
+    }
     if (node === null || !equalBytes(node.hash, root)) {
       const stored = node === null ? 'no state tree' : `the tree of root ${toHex(node.hash)}`
       throw new StateError(

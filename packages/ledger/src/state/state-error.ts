@@ -10,6 +10,11 @@ export const StateErrorCode = {
   STALE_BASE_ROOT: 'STATE_STALE_BASE_ROOT',
   /** Changes not in strictly increasing key order (which also rules out duplicate keys). */
   UNSORTED_CHANGES: 'STATE_UNSORTED_CHANGES',
+  /**
+   * A database written before the state frontier (frontier.ts): its tree is stored as pages from
+   * the root down, which this version does not read. Start a fresh chain or sync a new node.
+   */
+  UNSUPPORTED_LAYOUT: 'STATE_UNSUPPORTED_LAYOUT',
   /** A root that is not 32 bytes. */
   BAD_ROOT: 'STATE_BAD_ROOT',
 } as const

@@ -714,6 +714,14 @@ describe('SparseMerkleTree: opening and coded errors', () => {
         code: 'STATE_MISSING_NODE',
       },
       { name: 'a missing record', writes: [{ type: 'del', key: internal[0] }], code: 'STATE_MISSING_NODE' },
+      {
+        name: 'no records, the root as a page (the layout before the frontier)',
+        writes: [
+          ...records.map(([k]) => ({ type: 'del' as const, key: k })),
+          put(bucketKey(Bucket.stateNode, tree.root()), new Uint8Array([1])),
+        ],
+        code: 'STATE_UNSUPPORTED_LAYOUT',
+      },
     ]
     for (const c of cases) {
       const copy = await openMemoryStore()
