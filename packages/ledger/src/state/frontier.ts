@@ -20,7 +20,7 @@ import type { Slab } from '../bytes.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketEnd } from '../storage/buckets.js'
 import type { KvStore } from '../storage/kv.js'
-import { LEAF_RECORD_LENGTH, NodeKind, TreeNode } from './node-codec.js'
+import { collapsedSide, EMPTY_SIDE, LEAF_RECORD_LENGTH, NodeKind, TreeNode, type Side } from './node-codec.js'
 import { pathBit } from './proof.js'
 import { StateError, StateErrorCode } from './state-error.js'
 
@@ -100,9 +100,7 @@ export async function readFrontier(
       throw corrupt('key bits below its depth')
     if (value[0] === LEAF_TAG && value.length === LEAF_RECORD_LENGTH) {
       const path = value.slice(1, 1 + HASH_LENGTH)
-      for (let i = 0; i < d; i++) {
-        if (pathBit(path, i) !== pathBit(prefix, i)) throw corrupt('a leaf outside its position')
-      }
+      if (!isUnderKey(path, key)) throw corrupt('a leaf outside its position')
       entries.push({ kind: NodeKind.leaf, path, valueHash: value.slice(1 + HASH_LENGTH) })
     } else if (value[0] === INTERNAL_TAG && value.length === INTERNAL_VALUE_LENGTH) {
       const path = new Uint8Array(HASH_LENGTH)
@@ -115,9 +113,6 @@ export async function readFrontier(
   return { depth, entries }
 }
 
-type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
-const EMPTY: Side = { hash: new Uint8Array(HASH_LENGTH), kind: NodeKind.empty, node: undefined }
-
 /**
  * The levels above `depth` built from its frontier records (sorted by position, as read): the
  * root, null for no records. Internal nodes at `depth` are left to be read (their parents hold
@@ -129,7 +124,7 @@ export function buildTop(entries: readonly FrontierEntry[], depth: number): Tree
 }
 
 function build(entries: readonly FrontierEntry[], lo: number, hi: number, d: number, depth: number): Side {
-  if (lo === hi) return EMPTY
+  if (lo === hi) return EMPTY_SIDE
   const first = entries[lo]!
   if (hi - lo === 1 && first.kind === NodeKind.leaf) {
     const node = TreeNode.leaf(first.path, first.valueHash)
@@ -149,9 +144,8 @@ function build(entries: readonly FrontierEntry[], lo: number, hi: number, d: num
   }
   const left = build(entries, lo, split, d + 1, depth)
   const right = build(entries, split, hi, d + 1, depth)
-  // The tree's collapse rule (sparse-merkle-tree.ts, Batch.join): a lone leaf moves up.
-  if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right
-  if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left
+  const lone = collapsedSide(left, right)
+  if (lone !== undefined) return lone
   const node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
   node.left = left.node
   node.right = right.node

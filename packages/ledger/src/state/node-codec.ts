@@ -193,6 +193,20 @@ export class TreeNode {
   }
 }
 
+/** One side of an internal node: its hash and kind, and the node when it is in memory. */
+export type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
+export const EMPTY_SIDE: Side = { hash: new Uint8Array(HASH_LENGTH), kind: NodeKind.empty, node: undefined }
+
+/**
+ * The compact tree's collapse rule for a node over `left` and `right`: the side that stands for
+ * it when there is no node (a lone leaf moves up; two empty sides are empty), else undefined.
+ */
+export function collapsedSide(left: Side, right: Side): Side | undefined {
+  if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right
+  if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left
+  return undefined
+}
+
 /** Whether a node of `kind` at `depth` is the top of its own page. */
 export function isPageTop(depth: number, kind: NodeKind): boolean {
   return depth === 0 || (kind === NodeKind.internal && depth % PAGE_DEPTH === 0)

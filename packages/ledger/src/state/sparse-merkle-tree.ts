@@ -48,13 +48,16 @@ import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey, bucketKeyIn } from '../storage/buckets.js'
 import { SegmentedWriter, type KvStore } from '../storage/kv.js'
 import {
+  collapsedSide,
   decodePage,
+  EMPTY_SIDE,
   encodePages,
   isPageTop,
   isZeroHash,
   NodeKind,
   PAGE_DEPTH,
   TreeNode,
+  type Side,
 } from './node-codec.js'
 import {
   buildTop,
@@ -152,17 +155,12 @@ class Items {
 type BuildEntries = readonly number[]
 const KEPT = -1
 type Placed = { readonly node: TreeNode; readonly depth: number }
-/** One side of an internal node: its hash and kind, and the node when it is in memory. */
-type Side = { readonly hash: Uint8Array; readonly kind: NodeKind; readonly node: TreeNode | undefined }
 
 /** Hashes of the pages a prepare wrote early, 32 bytes each, in blocks. */
 type StagedPages = { readonly hashes: Uint8Array[] }
 
 /** What commit() needs besides the plain update: the new root node and the nodes to trim. */
 type CommitDelta = { readonly root: TreeNode | null; readonly trim: readonly TreeNode[] }
-
-const EMPTY_HASH = new Uint8Array(HASH_LENGTH)
-const EMPTY_SIDE: Side = { hash: EMPTY_HASH, kind: NodeKind.empty, node: undefined }
 
 export class SparseMerkleTree implements StateReader {
   private committedRoot: Uint8Array
@@ -326,7 +324,7 @@ export class SparseMerkleTree implements StateReader {
       newRoot = batch.apply(base, 0, 0, items.length)
     }
     newRoot = newRoot?.settled() ?? null // the new root is kept
-    const newRootHash = newRoot === null ? EMPTY_HASH : newRoot.hash
+    const newRootHash = newRoot === null ? EMPTY_SIDE.hash : newRoot.hash
     batch.flush()
     await this.stage(batch.takePages(), staged, writer)
     await writer.flush()
@@ -374,12 +372,7 @@ export class SparseMerkleTree implements StateReader {
           break
         }
         const child = node.child(side)
-        if (child === undefined) {
-          const hex = toHex(node.childHash(side))
-          throw new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} is not in memory`, {
-            hash: hex,
-          })
-        }
+        if (child === undefined) throw notLoaded(node, side)
         node = child
         d++
       }
@@ -708,6 +701,12 @@ function hashChanges(changes: readonly StateChange[]): Items {
   return new Items(n, paths, valueHashes, deletes)
 }
 
+/** Child `side` of `node` should be in memory and is not (a bug, or a read that failed unseen). */
+function notLoaded(node: TreeNode, side: number): StateError {
+  const hex = toHex(node.childHash(side))
+  return new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
+}
+
 function sideOf(node: TreeNode | null): Side {
   return node === null ? EMPTY_SIDE : { hash: node.hash, kind: node.kind, node }
 }
@@ -801,17 +800,12 @@ class Batch {
     if (kind === NodeKind.empty) return sideOf(this.build(depth + 1, this.inserts(lo, hi), undefined))
     if (kind === NodeKind.internal && depth + 1 === this.cacheDepth) {
       const result = this.belowCache.get(node)?.[side]
-      if (result === undefined) throw this.notLoaded(node, side)
+      if (result === undefined) throw notLoaded(node, side)
       return sideOf(result)
     }
     const child = node.child(side)
-    if (child === undefined) throw this.notLoaded(node, side)
+    if (child === undefined) throw notLoaded(node, side)
     return sideOf(this.apply(child, depth + 1, lo, hi))
-  }
-
-  private notLoaded(node: TreeNode, side: number): StateError {
-    const hex = toHex(node.childHash(side))
-    return new StateError(StateErrorCode.MISSING_NODE, `state node ${hex} was not loaded`, { hash: hex })
   }
 
   /** A node of the base tree is replaced: its page (if it tops a stored one) is deleted. */
@@ -867,8 +861,8 @@ class Batch {
 
   /** The node over two sides, collapsing a lone leaf (or nothing) upwards. */
   private join(left: Side, right: Side, depth: number): TreeNode | null {
-    if (left.kind === NodeKind.empty && right.kind !== NodeKind.internal) return right.node ?? null
-    if (right.kind === NodeKind.empty && left.kind === NodeKind.leaf) return left.node!
+    const lone = collapsedSide(left, right)
+    if (lone !== undefined) return lone.node ?? null
     let node: TreeNode
     if (depth > this.cacheDepth) {
       node = TreeNode.internalInto(

@@ -50,6 +50,37 @@ async function commitBatch(
   tree.commit(update)
 }
 
+/** A memory store holding a new tree, opened with `opts`, with `changes` committed. */
+async function committedTree(
+  opts: SparseMerkleTreeOptions,
+  changes: readonly StateChange[],
+): Promise<{ store: KvStore; tree: SparseMerkleTree }> {
+  const store = await openMemoryStore()
+  const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, opts)
+  await commitBatch(store, tree, changes)
+  return { store, tree }
+}
+
+/** 300 two-byte keys, each holding [1]. */
+const TWO_BYTE_KEYS = normalize(
+  Array.from({ length: 300 }, (_, i) => ({ key: new Uint8Array([i >> 8, i]), value: new Uint8Array([1]) })),
+)
+
+/** 3,000 three-byte keys, each holding its last two bytes. */
+const THREE_BYTE_KEYS = normalize(
+  Array.from({ length: 3000 }, (_, i) => {
+    const key = new Uint8Array([i >> 8, i & 0xff, 7])
+    return { key, value: key.slice(1) }
+  }),
+)
+
+/** A copy of `bytes` with the lowest bit of byte `at` flipped. */
+function flipped(bytes: Uint8Array, at: number): Uint8Array {
+  const c = bytes.slice()
+  c[at]! ^= 1
+  return c
+}
+
 async function count(store: KvStore, bucket: Bucket): Promise<number> {
   let n = 0
   for await (const _ of store.range({ gte: new Uint8Array([bucket]), lt: bucketEnd(bucket) })) n++
@@ -524,10 +555,8 @@ describe('SparseMerkleTree: prepare / commit', () => {
   it.each([8, 12, 16])(
     'preload() loads every page between the frontier (4) and cacheDepth %d; updates and proofs are unchanged',
     async (cacheDepth) => {
-      const store = await openMemoryStore()
-      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
-      const keys = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 7]))
-      await commitBatch(store, built, normalize(keys.map((key) => ({ key, value: key.slice(1) }))))
+      const keys = THREE_BYTE_KEYS.map((c) => c.key)
+      const { store, tree: built } = await committedTree({ cacheDepth: 4 }, THREE_BYTE_KEYS)
       const root = built.root()
       const cold = await SparseMerkleTree.open(store, root, { cacheDepth })
       const warm = await SparseMerkleTree.open(store, root, { cacheDepth })
@@ -552,10 +581,8 @@ describe('SparseMerkleTree: prepare / commit', () => {
   it.each([4, 8, 16])(
     'a tree opened at its frontier depth %d holds every level above it from the start',
     async (depth) => {
-      const store = await openMemoryStore()
-      const built = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: depth })
-      const keys = Array.from({ length: 3000 }, (_, i) => new Uint8Array([i >> 8, i & 0xff, 7]))
-      await commitBatch(store, built, normalize(keys.map((key) => ({ key, value: key.slice(1) }))))
+      const keys = THREE_BYTE_KEYS.map((c) => c.key)
+      const { store, tree: built } = await committedTree({ cacheDepth: depth }, THREE_BYTE_KEYS)
       // Opened with a shallower cache, it still caches down to its frontier.
       const opened = await SparseMerkleTree.open(store, built.root(), { cacheDepth: 4 })
       const before = opened.cacheStats()
@@ -593,15 +620,8 @@ describe('SparseMerkleTree: opening and coded errors', () => {
   })
 
   it('reports a missing page below the root as MISSING_NODE', async () => {
-    const store = await openMemoryStore()
-    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4, groupSize: 2 })
-    const changes = normalize(
-      Array.from({ length: 300 }, (_, i) => ({
-        key: new Uint8Array([i >> 8, i]),
-        value: new Uint8Array([1]),
-      })),
-    )
-    await commitBatch(store, tree, changes)
+    const changes = TWO_BYTE_KEYS
+    const { store, tree } = await committedTree({ cacheDepth: 4, groupSize: 2 }, changes)
     const pages = [...(await storedPages(store))].filter((h) => h !== toHex(tree.root()))
     expect(pages.length).toBeGreaterThan(2)
     await store.write(
@@ -616,15 +636,8 @@ describe('SparseMerkleTree: opening and coded errors', () => {
   })
 
   it('reports a corrupt page as CORRUPT_NODE (shape always; hashes with verifyReads)', async () => {
-    const store = await openMemoryStore()
-    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 4 })
-    const changes = normalize(
-      Array.from({ length: 300 }, (_, i) => ({
-        key: new Uint8Array([i >> 8, i]),
-        value: new Uint8Array([1]),
-      })),
-    )
-    await commitBatch(store, tree, changes)
+    const changes = TWO_BYTE_KEYS
+    const { store, tree } = await committedTree({ cacheDepth: 4 }, changes)
     // A page at the frontier (depth 4): the top of a stored page.
     const { entries } = await readFrontier(store)
     const top = entries.find((e) => e.kind === NodeKind.internal)!
@@ -634,15 +647,7 @@ describe('SparseMerkleTree: opening and coded errors', () => {
       { name: 'truncated', bytes: page.subarray(0, page.length - 1), verifyReads: false },
       { name: 'trailing byte', bytes: new Uint8Array([...page, 0]), verifyReads: false },
       { name: 'unknown tag', bytes: new Uint8Array([7, ...page.subarray(1)]), verifyReads: false },
-      {
-        name: 'flipped hash bit',
-        bytes: (() => {
-          const b = page.slice()
-          b[10]! ^= 1
-          return b
-        })(),
-        verifyReads: true,
-      },
+      { name: 'flipped hash bit', bytes: flipped(page, 10), verifyReads: true },
     ]
     for (const c of cases) {
       await store.write([{ type: 'put', key: pageKey, value: c.bytes }])
@@ -655,26 +660,13 @@ describe('SparseMerkleTree: opening and coded errors', () => {
   })
 
   it('open() reports a corrupt frontier record as CORRUPT_NODE and a missing one as MISSING_NODE', async () => {
-    const store = await openMemoryStore()
-    const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH, { cacheDepth: 8 })
-    const changes = normalize(
-      Array.from({ length: 300 }, (_, i) => ({
-        key: new Uint8Array([i >> 8, i]),
-        value: new Uint8Array([1]),
-      })),
-    )
-    await commitBatch(store, tree, changes)
+    const { store, tree } = await committedTree({ cacheDepth: 8 }, TWO_BYTE_KEYS)
     const records: [Uint8Array, Uint8Array][] = []
     const range = { gte: new Uint8Array([Bucket.stateFrontier]), lt: bucketEnd(Bucket.stateFrontier) }
     for await (const [k, v] of store.range(range)) records.push([k.slice(), v.slice()])
     const leaf = records.find(([, v]) => v[0] === 0)!
     const internal = records.find(([, v]) => v[0] === 1)!
     expect(leaf && internal).toBeDefined()
-    const flipped = (b: Uint8Array, at: number): Uint8Array => {
-      const c = b.slice()
-      c[at]! ^= 1
-      return c
-    }
     const cases: { name: string; writes: KvWrite[]; code: StateErrorCode }[] = [
       {
         name: 'unknown tag',
