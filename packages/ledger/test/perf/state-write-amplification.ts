@@ -85,7 +85,15 @@ const raw = await openLevelStore(dir, { writeBufferSize: WRITE_BUFFER })
 const written = { bytes: 0 }
 const store = countingStore(raw, written)
 const tree = await SparseMerkleTree.open(store, EMPTY_STATE_HASH)
-const stats = (): LevelDbStats => parseLevelDbStats(raw.property!('leveldb.stats')!)!
+/** LevelDB's totals; all zero until it has written a table file (it then prints no level rows). */
+const stats = (): LevelDbStats =>
+  parseLevelDbStats(raw.property!('leveldb.stats')!) ?? {
+    files: 0,
+    sizeBytes: 0,
+    writtenBytes: 0,
+    compactionReadBytes: 0,
+    compactionSeconds: 0,
+  }
 
 async function commit(changes: StateChange[]): Promise<void> {
   changes.sort((a, b) => compareBytes(a.key, b.key))
