@@ -8,7 +8,7 @@
  * cache after the batch is durable, so the cache never holds a value the store does not.
  */
 import type { KvStore, KvWrite, RangeOptions } from '@govchain/ledger'
-import { toHex } from '@govchain/ledger'
+import { kvWriteBytes, toHex } from '@govchain/ledger'
 
 const MISSING = null
 /** Large values (blocks, WAL records) are not worth keeping: the hot reads are small. */
@@ -107,8 +107,8 @@ export class CachedKvStore implements KvStore {
       for (const w of writes) this.#cache.delete(toHex(w.key))
       throw e
     }
+    this.writtenBytes += kvWriteBytes(writes)
     for (const w of writes) {
-      this.writtenBytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
       const id = toHex(w.key)
       this.#cache.delete(id)
       this.#remember(id, w.type === 'put' ? w.value : MISSING)

@@ -111,6 +111,13 @@ class LevelKvStore implements KvStore {
   }
 }
 
+/** Bytes of the keys and values of `writes` (what a store is handed; deletes count their key). */
+export function kvWriteBytes(writes: readonly KvWrite[]): number {
+  let bytes = 0
+  for (const w of writes) bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
+  return bytes
+}
+
 /** LevelDB settings a node may change (perf scripts compare them); defaults below. */
 export type LevelStoreOptions = {
   /**
@@ -149,8 +156,9 @@ export async function openMemoryStore(): Promise<KvStore> {
 /**
  * Size of the separately synced segments in which a block's bulk is written before the batch
  * that commits it (block-store.ts, state/sparse-merkle-tree.ts): LevelDB's default memtable
- * size, so that LevelDB never holds a whole large block's writes at once as one batch (in one
- * write it holds them twice, as the batch and in the memtable).
+ * size (a quarter of the node's, `LevelStoreOptions`), so that LevelDB never holds a whole large
+ * block's writes at once as one batch (in one write it holds them twice, as the batch and in the
+ * memtable).
  */
 export const COMMIT_SEGMENT_BYTES = 4 * 1024 * 1024
 

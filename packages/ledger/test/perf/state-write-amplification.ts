@@ -24,7 +24,7 @@ import { sha256 } from '../../src/crypto/index.js'
 import { EMPTY_STATE_HASH } from '../../src/state/proof.js'
 import { SparseMerkleTree } from '../../src/state/sparse-merkle-tree.js'
 import type { KvWrite, StateChange } from '../../src/state/types.js'
-import { openLevelStore, type KvStore } from '../../src/storage/kv.js'
+import { kvWriteBytes, openLevelStore, type KvStore } from '../../src/storage/kv.js'
 import { parseLevelDbStats, type LevelDbStats } from '../../src/storage/leveldb-stats.js'
 
 const argv = process.argv.slice(2).filter((a) => a !== '--')
@@ -73,7 +73,7 @@ function countingStore(inner: KvStore, count: { bytes: number }): KvStore {
     property: inner.property?.bind(inner),
     close: () => inner.close(),
     write: (writes: readonly KvWrite[], opts) => {
-      for (const w of writes) count.bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
+      count.bytes += kvWriteBytes(writes)
       return inner.write(writes, opts)
     },
   }

@@ -46,7 +46,8 @@ describe('LevelDB statistics', () => {
   it('reads them from a real LevelDB store, which flushes and compacts as it fills', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'govchain-leveldb-stats-'))
     dirs.push(dir)
-    const store = await openLevelStore(dir)
+    // LevelDB's default memtable (the node's is 16 MiB), so that ~24 MB of writes flush several.
+    const store = await openLevelStore(dir, { writeBufferSize: 4 * MB })
     try {
       const before = parseLevelDbStats(store.property!('leveldb.stats')!)
       expect(before).toBeUndefined() // no level has a row yet
