@@ -26,6 +26,7 @@ import {
   type ConsensusTimingConfig,
 } from './config.js'
 import { peerIdOfSeed } from './p2p/host.js'
+import { withMallocTunables } from './malloc-tunables.js'
 
 export type DevnetOrg = { readonly id: string; readonly name: string; readonly roles: readonly MemberRole[] }
 
@@ -256,6 +257,6 @@ export function nodeCommand(
     args: ['--import', 'tsx', entry, 'node', 'start', '--home', home],
     // Synced writes (WAL, block commits) each hold a libuv thread for a whole fsync; with the
     // default 4 threads, state reads and signature checks queue behind them.
-    env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+    env: withMallocTunables({ ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }),
   }
 }

@@ -43,3 +43,4 @@ export {
 export * from './devnet.js'
 export * from './priority-gate.js'
 export * from './cached-store.js'
+export * from './malloc-tunables.js'

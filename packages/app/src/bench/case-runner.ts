@@ -8,7 +8,9 @@
  * (header, tx hashes and Merkle root, certificate, evidence, signatures as one batch on the
  * verifier's threads, execution, state root), then Chain.commitBlock (one synced LevelDB batch).
  * Each round works on a fresh clone of the cached state, so every round validates the same
- * block against the same state; a garbage collection runs between rounds, outside the timing.
+ * block against the same state. Between rounds, outside the timing, garbage is collected and the
+ * process given the time to return what it freed (`settleMemory`), so a round's peak memory is its
+ * own plus what the process still holds.
  */
 import { join } from 'node:path'
 import {
@@ -28,7 +30,7 @@ import {
   type StateFixture,
 } from './fixture.js'
 import { loadAverage, median } from './machine.js'
-import { PeakRssMeter } from './peak-rss.js'
+import { PeakRssMeter, settleMemory } from './peak-rss.js'
 import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
 import { PHASES, type CaseResult, type PhaseTimes, type RunFigures, type VerifierName } from './types.js'
 
@@ -65,7 +67,7 @@ async function validationRound(
       // What mempool admission did for these transactions: their signatures are in the cache.
       await verifyTxSignatures(createBlockFromBytes(block.bytes, chain.params).txs, verifier, signatureCache)
     }
-    gc()
+    await settleMemory(gc)
     memory.startStretch()
     const times: Record<string, number> = {}
     let batchMs = 0

@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { withMallocTunables } from '@govchain/network'
 import cliProgress from 'cli-progress'
 import type { ChildMessage } from './case-child.js'
 import type { CaseInput } from './case-runner.js'
@@ -73,6 +74,9 @@ function progressBars(enabled: boolean, out: NodeJS.WritableStream): Bars {
 function runCaseProcess(input: CaseInput, onProgress: (done: number, total: number, step: string) => void) {
   const child = fork(fileURLToPath(new URL('./case-child.ts', import.meta.url)), [], {
     execArgv: ['--import', import.meta.resolve('tsx'), '--expose-gc'],
+    // The allocator settings the devnet starts its nodes with (malloc-tunables.ts): the case
+    // validates as a node does, so its memory is a node's.
+    env: withMallocTunables(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise<CaseResult>((resolve, reject) => {

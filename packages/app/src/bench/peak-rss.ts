@@ -7,6 +7,7 @@
  * be reset, every stretch reports the whole-life peak.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 function highWaterKb(): number {
   try {
@@ -41,5 +42,22 @@ export class PeakRssMeter {
   /** Peak RSS (MB) over the process's life so far. */
   processPeakMb(): number {
     return Math.round(Math.max(this.#lifeKb, highWaterKb()) / 1024)
+  }
+}
+
+/**
+ * Collects garbage, then waits until resident memory stops falling (by less than 2 MB in 100 ms;
+ * at most 3 s). V8 frees the backing stores of collected ArrayBuffers and releases emptied pages
+ * on background threads after a collection, so right after `gc()` the process still counts memory
+ * it is giving back: started then, a stretch would be charged with the previous one's garbage.
+ */
+export async function settleMemory(gc: () => void): Promise<void> {
+  let last = Infinity
+  for (let step = 0; step < 30; step++) {
+    gc()
+    await sleep(100)
+    const rss = process.memoryUsage.rss()
+    if (rss > last - 2 * 1024 * 1024) return
+    last = rss
   }
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { PeakRssMeter } from '../../src/bench/peak-rss.js'
+import { PeakRssMeter, settleMemory } from '../../src/bench/peak-rss.js'
 
 describe.runIf(existsSync('/proc/self/clear_refs'))('PeakRssMeter (Linux)', () => {
   it('measures a stretch from its start and keeps the whole-life peak across resets', () => {
@@ -15,5 +17,29 @@ describe.runIf(existsSync('/proc/self/clear_refs'))('PeakRssMeter (Linux)', () =
     meter.startStretch() // a new stretch starts at the current RSS, which still holds `big`
     expect(meter.stretchPeakMb()).toBeLessThanOrEqual(during + 8)
     expect(meter.processPeakMb()).toBeGreaterThanOrEqual(during)
+  })
+})
+
+describe('settleMemory', () => {
+  // A real collector for this test (vitest does not start workers with --expose-gc).
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+
+  it('collects, then waits until what was freed has left the resident set', async () => {
+    const held = (() => {
+      const big = Buffer.alloc(128 * 1024 * 1024, 1) // touched: resident; garbage once this returns
+      expect(big[big.length - 1]).toBe(1)
+      return process.memoryUsage.rss()
+    })()
+    await settleMemory(gc)
+    expect(held - process.memoryUsage.rss()).toBeGreaterThan(96 * 1024 * 1024)
+  })
+
+  it('stops once resident memory no longer falls, after collecting at least once', async () => {
+    let calls = 0
+    const started = performance.now()
+    await settleMemory(() => calls++)
+    expect(calls).toBeGreaterThanOrEqual(1)
+    expect(performance.now() - started).toBeLessThan(3_500)
   })
 })
