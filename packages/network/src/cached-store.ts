@@ -7,7 +7,7 @@
  * This process is the database's only writer: every write goes through `write`, which updates the
  * cache after the batch is durable, so the cache never holds a value the store does not.
  */
-import type { KvStore, KvWrite, RangeOptions } from '@govchain/ledger'
+import type { KvStore, KvWrites, RangeOptions } from '@govchain/ledger'
 import { kvWriteBytes, toHex } from '@govchain/ledger'
 
 const MISSING = null
@@ -99,7 +99,7 @@ export class CachedKvStore implements KvStore {
     return out
   }
 
-  async write(writes: readonly KvWrite[], opts?: { sync?: boolean }): Promise<void> {
+  async write(writes: KvWrites, opts?: { sync?: boolean }): Promise<void> {
     try {
       await this.#store.write(writes, opts)
     } catch (e) {

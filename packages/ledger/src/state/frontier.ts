@@ -16,7 +16,6 @@
  * and rebuilds the levels above (one hash per internal node), which also checks them against
  * the committed root.
  */
-import type { Slab } from '../bytes.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketEnd } from '../storage/buckets.js'
 import type { KvStore } from '../storage/kv.js'
@@ -26,7 +25,7 @@ import { StateError, StateErrorCode } from './state-error.js'
 
 const LEAF_TAG = 0x00
 const INTERNAL_TAG = 0x01
-const INTERNAL_VALUE_LENGTH = 1 + HASH_LENGTH
+export const INTERNAL_VALUE_LENGTH = 1 + HASH_LENGTH
 
 /** One frontier record: a leaf (path, value hash) or the hash of an internal node. */
 export type FrontierEntry =
@@ -37,10 +36,14 @@ function prefixLength(depth: number): number {
   return (depth + 7) >> 3
 }
 
-/** The key of the position of `path` (any path under it) at `depth`, in `slab`. */
-export function frontierKeyIn(slab: Slab, depth: number, path: Uint8Array): Uint8Array {
+/** Bytes of a frontier key at `depth`: bucket, depth, path prefix. */
+export function frontierKeyLength(depth: number): number {
+  return 2 + prefixLength(depth)
+}
+
+/** Writes the key of the position of `path` (any path under it) at `depth` into `key`. */
+export function frontierKeyInto(key: Uint8Array, depth: number, path: Uint8Array): Uint8Array {
   const n = prefixLength(depth)
-  const key = slab.take(2 + n)
   key[0] = Bucket.stateFrontier
   key[1] = depth
   for (let i = 0; i < n; i++) key[2 + i] = path[i]!
@@ -59,19 +62,19 @@ export function isUnderKey(path: Uint8Array, key: Uint8Array): boolean {
   return (path[depth >> 3]! & mask) === key[2 + (depth >> 3)]
 }
 
-export function leafRecordIn(slab: Slab, path: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  const value = slab.take(LEAF_RECORD_LENGTH)
-  value[0] = LEAF_TAG
-  value.set(path, 1)
-  value.set(valueHash, 1 + HASH_LENGTH)
-  return value
+/** Writes a leaf record into `out` (LEAF_RECORD_LENGTH bytes). */
+export function leafRecordInto(out: Uint8Array, path: Uint8Array, valueHash: Uint8Array): Uint8Array {
+  out[0] = LEAF_TAG
+  out.set(path, 1)
+  out.set(valueHash, 1 + HASH_LENGTH)
+  return out
 }
 
-export function internalRecordIn(slab: Slab, hash: Uint8Array): Uint8Array {
-  const value = slab.take(INTERNAL_VALUE_LENGTH)
-  value[0] = INTERNAL_TAG
-  value.set(hash, 1)
-  return value
+/** Writes an internal record into `out` (INTERNAL_VALUE_LENGTH bytes). */
+export function internalRecordInto(out: Uint8Array, hash: Uint8Array): Uint8Array {
+  out[0] = INTERNAL_TAG
+  out.set(hash, 1)
+  return out
 }
 
 function corrupt(why: string): StateError {

@@ -47,6 +47,7 @@ import { sha256, sha256Into } from '../crypto/index.js'
 import { HASH_LENGTH } from '../params.js'
 import { Bucket, bucketKey, bucketKeyIn } from '../storage/buckets.js'
 import { SegmentedWriter, type KvStore } from '../storage/kv.js'
+import { KvWriteList } from '../storage/write-list.js'
 import {
   collapsedSide,
   decodePage,
@@ -54,6 +55,7 @@ import {
   encodePages,
   isPageTop,
   isZeroHash,
+  LEAF_RECORD_LENGTH,
   NodeKind,
   PAGE_DEPTH,
   TreeNode,
@@ -61,10 +63,12 @@ import {
 } from './node-codec.js'
 import {
   buildTop,
-  frontierKeyIn,
-  internalRecordIn,
+  frontierKeyInto,
+  frontierKeyLength,
+  internalRecordInto,
+  INTERNAL_VALUE_LENGTH,
   isUnderKey,
-  leafRecordIn,
+  leafRecordInto,
   readFrontier,
 } from './frontier.js'
 import { pathBit, type StateProof } from './proof.js'
@@ -284,7 +288,7 @@ export class SparseMerkleTree implements StateReader {
     }
     const items = hashChanges(changes)
 
-    const writes: KvWrite[] = []
+    const writes = new KvWriteList()
     const keys = new Slab()
     const batch = new Batch(items, this.cacheDepth, this.frontierDepth, writes, keys)
     // Registered before anything is staged: if this prepare fails, what it staged is still
@@ -329,10 +333,10 @@ export class SparseMerkleTree implements StateReader {
     await this.stage(batch.takePages(), staged, writer)
     await writer.flush()
     for (const c of changes) {
-      const key = bucketKeyIn(keys, Bucket.stateValue, c.key)
-      writes.push(c.value === null ? { type: 'del', key } : { type: 'put', key, value: c.value })
+      if (c.value === null) writes.del(c.key, Bucket.stateValue)
+      else writes.put(c.key, c.value, Bucket.stateValue)
     }
-    this.frontierWrites(newRoot, items, writes, keys)
+    this.frontierWrites(newRoot, items, writes)
     const update = this.remember(
       { baseRoot: baseRoot.slice(), root: newRootHash.slice(), writes },
       newRoot,
@@ -348,27 +352,31 @@ export class SparseMerkleTree implements StateReader {
    * tree): a put of the leaf or page hash there, or a delete where the position is now empty.
    * The nodes above the frontier are all in memory, so this is one walk per position.
    */
-  private frontierWrites(root: TreeNode | null, items: Items, writes: KvWrite[], keys: Slab): void {
+  private frontierWrites(root: TreeNode | null, items: Items, writes: KvWriteList): void {
     const depth = this.frontierDepth
-    let last: Uint8Array | undefined
+    // A position's key and record are made in scratch arrays; `writes` copies them.
+    let key = new Uint8Array(frontierKeyLength(depth))
+    let last = new Uint8Array(key.length)
+    const leafRecord = new Uint8Array(LEAF_RECORD_LENGTH)
+    const internalRecord = new Uint8Array(INTERNAL_VALUE_LENGTH)
     for (let i = 0; i < items.length; i++) {
-      const key = frontierKeyIn(keys, depth, items.path(i))
-      if (last !== undefined && equalBytes(key, last)) continue
-      last = key
+      frontierKeyInto(key, depth, items.path(i))
+      if (i > 0 && equalBytes(key, last)) continue
+      ;[key, last] = [last, key] // `last` is this position's key from here on
       let node = root
       let d = 0
       let value: Uint8Array | undefined
       while (node !== null) {
         if (node.isLeaf) {
           // A leaf above the frontier belongs to the position of its own path.
-          if (isUnderKey(node.a, key)) value = leafRecordIn(keys, node.a, node.b)
+          if (isUnderKey(node.a, last)) value = leafRecordInto(leafRecord, node.a, node.b)
           break
         }
         const side = items.bit(i, d)
         const kind = node.childKind(side)
         if (kind === NodeKind.empty) break
         if (d + 1 === depth && kind === NodeKind.internal) {
-          value = internalRecordIn(keys, node.childHash(side))
+          value = internalRecordInto(internalRecord, node.childHash(side))
           break
         }
         const child = node.child(side)
@@ -376,7 +384,8 @@ export class SparseMerkleTree implements StateReader {
         node = child
         d++
       }
-      writes.push(value === undefined ? { type: 'del', key } : { type: 'put', key, value })
+      if (value === undefined) writes.del(last)
+      else writes.putCopy(last, value)
     }
   }
 
@@ -739,8 +748,8 @@ class Batch {
     private readonly cacheDepth: number,
     /** Pages are stored from this depth down (frontier.ts). */
     private readonly frontierDepth: number,
-    private readonly writes: KvWrite[],
-    /** Where the database keys of `writes` go. */
+    private readonly writes: KvWriteList,
+    /** Where the database keys of the new pages go. */
     private readonly keys: Slab,
   ) {}
 
@@ -770,8 +779,7 @@ class Batch {
       if (t.depth >= this.cacheDepth) t.node.left = t.node.right = undefined
     })
     this.pageTops.length = 0
-    for (const hash of this.deleted)
-      this.writes.push({ type: 'del', key: bucketKeyIn(this.keys, Bucket.stateNode, hash) })
+    for (const hash of this.deleted) this.writes.del(hash, Bucket.stateNode)
     this.deleted.length = 0
   }
 

@@ -34,6 +34,12 @@ export type KvWrite =
   | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly type: 'del'; readonly key: Uint8Array }
 
+/**
+ * A batch of writes as stores take it: iterable (more than once) with a known length — an array,
+ * or a `KvWriteList` (storage/write-list.ts), which holds a large batch compactly.
+ */
+export type KvWrites = Iterable<KvWrite> & { readonly length: number }
+
 /** The result of applying a block's state changes to the tree, not yet persisted. */
 export type PreparedStateUpdate = {
   readonly baseRoot: Uint8Array
@@ -43,7 +49,7 @@ export type PreparedStateUpdate = {
    * flat values and deletions of replaced pages (new pages are written by `prepare` itself,
    * unreachable until this batch; see sparse-merkle-tree.ts).
    */
-  readonly writes: readonly KvWrite[]
+  readonly writes: KvWrites
 }
 
 /** The committed authenticated state (implemented by the sparse Merkle tree). */

@@ -13,10 +13,11 @@ import { decode, encode, readTuple, readUint } from '../encoding.js'
 import type { ChainParams } from '../params.js'
 import type { Receipt } from '../application.js'
 import { decodeReceipt } from '../receipt.js'
-import type { KvWrite } from '../state/types.js'
+import type { KvWrite, KvWrites } from '../state/types.js'
 import { createValidatorSetFromBytes, type ValidatorSet } from '../validators.js'
-import { Bucket, bucketEnd, bucketKey, bucketKeyIn, heightKey, metaKey, MetaKey } from './buckets.js'
+import { Bucket, bucketEnd, bucketKey, heightKey, metaKey, MetaKey } from './buckets.js'
 import { SegmentedWriter, StorageError, StorageErrorCode, type KvStore } from './kv.js'
+import { joinWrites, KvWriteList } from './write-list.js'
 
 export type TxLocation = { readonly height: number; readonly index: number }
 
@@ -27,7 +28,12 @@ export type BlockCommit = {
   readonly receiptBytes: readonly Uint8Array[]
   readonly validators: ValidatorSet
   readonly stateRoot: Uint8Array
-  readonly stateWrites: readonly KvWrite[]
+  readonly stateWrites: KvWrites
+}
+
+/** A put of a state-tree page (content-addressed: unreachable until the commit). */
+function isPagePut(w: KvWrite): boolean {
+  return w.type === 'put' && w.key[0] === Bucket.stateNode
 }
 
 function receiptKey(
@@ -174,48 +180,52 @@ export class BlockStore {
     const { block } = c
     const height = block.height
     const staged = new SegmentedWriter(this.kv)
-    const final: KvWrite[] = []
+    // The state writes go in the final batch as they are, unless an update prepared elsewhere
+    // carries its new pages among them: those are staged, the rest copied.
+    let stateWrites = c.stateWrites
+    let pages = 0
     for (const w of c.stateWrites) {
-      if (w.type === 'put' && w.key[0] === Bucket.stateNode) {
+      if (isPagePut(w)) {
+        pages++
         if (staged.add(w)) await staged.flush()
-      } else final.push(w)
+      }
+    }
+    if (pages > 0) {
+      const rest = new KvWriteList()
+      for (const w of c.stateWrites) if (!isPagePut(w)) rest.add([w])
+      stateWrites = rest
     }
     staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
     const receiptPrefix = heightKey(Bucket.receipts, height)
-    // The per-transaction keys as views into shared buffers: one allocation per 64 KB rather
-    // than two small arrays per transaction (values from `encode` are slab views already).
+    // The receipt keys as views into shared buffers: one allocation per 64 KB rather than an
+    // array per transaction. The tx index goes compactly in the final batch (write-list.ts).
     const slab = new Slab()
+    const final = new KvWriteList()
     for (let index = 0; index < block.txs.length; index++) {
       const tx = block.txs[index]!
       const receipt = c.receiptBytes[index]!
       const key = receiptKey(height, index, receiptPrefix, slab.take(13))
       if (staged.add({ type: 'put', key, value: receipt })) await staged.flush()
-      final.push({
-        type: 'put',
-        key: bucketKeyIn(slab, Bucket.txIndex, tx.hash()),
-        value: encode([height, index]),
-      })
+      final.putCopy(tx.hash(), encode([height, index]), Bucket.txIndex)
     }
     // What did not fill a segment goes in the final batch: a block of up to a few thousand
     // transactions commits in one synced write.
-    final.push(...staged.take())
+    final.add(staged.take())
 
-    final.push(
-      { type: 'put', key: bucketKey(Bucket.heightByHash, block.hash()), value: u64(height) },
+    final.put(block.hash(), u64(height), Bucket.heightByHash)
+    final.add([
       { type: 'put', key: heightKey(Bucket.certByHeight, height), value: c.certificate.serialize() },
       { type: 'put', key: heightKey(Bucket.validatorSets, height), value: c.validators.serialize() },
-    )
+    ])
     if (!equalBytes(block.header.validatorSetHash, block.header.nextValidatorSetHash)) {
-      final.push({
-        type: 'put',
-        key: heightKey(Bucket.validatorSetChanges, height),
-        value: new Uint8Array(0),
-      })
+      final.put(heightKey(Bucket.validatorSetChanges, height), new Uint8Array(0))
     }
-    final.push(this.metaWrite(MetaKey.latestHeight, u64(height)))
-    final.push(this.metaWrite(MetaKey.stateRoot, c.stateRoot))
-    final.push(...extra)
-    await this.kv.write(final, { sync: true })
+    final.add([
+      this.metaWrite(MetaKey.latestHeight, u64(height)),
+      this.metaWrite(MetaKey.stateRoot, c.stateRoot),
+    ])
+    final.add(extra)
+    await this.kv.write(joinWrites(stateWrites, final), { sync: true })
   }
 
   /**

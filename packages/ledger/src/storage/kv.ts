@@ -5,7 +5,7 @@
 import { Level } from 'level'
 import { MemoryLevel } from 'memory-level'
 import { GovchainError } from '../errors.js'
-import type { KvWrite } from '../state/types.js'
+import type { KvWrite, KvWrites } from '../state/types.js'
 
 export const StorageErrorCode = {
   OPEN_FAILED: 'STORAGE_OPEN_FAILED',
@@ -27,7 +27,7 @@ export interface KvStore {
   getSync?(key: Uint8Array): Uint8Array | undefined
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>
   /** Applies all writes atomically; `sync` waits for the OS to persist them (fsync). */
-  write(writes: readonly KvWrite[], opts?: { sync?: boolean }): Promise<void>
+  write(writes: KvWrites, opts?: { sync?: boolean }): Promise<void>
   range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]>
   /**
    * A property of the database engine (LevelDB's `leveldb.stats`, `leveldb.approximate-memory-usage`
@@ -79,7 +79,7 @@ class LevelKvStore implements KvStore {
     return (await this.db.getMany([...keys])).map(toView)
   }
 
-  async write(writes: readonly KvWrite[], opts: { sync?: boolean } = {}): Promise<void> {
+  async write(writes: KvWrites, opts: { sync?: boolean } = {}): Promise<void> {
     if (writes.length === 0) return
     const batch = this.db.batch()
     for (const w of writes) {
@@ -112,7 +112,7 @@ class LevelKvStore implements KvStore {
 }
 
 /** Bytes of the keys and values of `writes` (what a store is handed; deletes count their key). */
-export function kvWriteBytes(writes: readonly KvWrite[]): number {
+export function kvWriteBytes(writes: KvWrites): number {
   let bytes = 0
   for (const w of writes) bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
   return bytes

@@ -23,7 +23,7 @@ import { compareBytes } from '../../src/bytes.js'
 import { sha256 } from '../../src/crypto/index.js'
 import { EMPTY_STATE_HASH } from '../../src/state/proof.js'
 import { SparseMerkleTree } from '../../src/state/sparse-merkle-tree.js'
-import type { KvWrite, StateChange } from '../../src/state/types.js'
+import type { KvWrites, StateChange } from '../../src/state/types.js'
 import { kvWriteBytes, openLevelStore, type KvStore } from '../../src/storage/kv.js'
 import { parseLevelDbStats, type LevelDbStats } from '../../src/storage/leveldb-stats.js'
 
@@ -72,7 +72,7 @@ function countingStore(inner: KvStore, count: { bytes: number }): KvStore {
     range: (o) => inner.range(o),
     property: inner.property?.bind(inner),
     close: () => inner.close(),
-    write: (writes: readonly KvWrite[], opts) => {
+    write: (writes: KvWrites, opts) => {
       count.bytes += kvWriteBytes(writes)
       return inner.write(writes, opts)
     },

@@ -8,12 +8,13 @@ import {
   Bucket,
   bucketEnd,
   COMMIT_SEGMENT_BYTES,
+  kvWriteBytes,
   metaKey,
   MetaKey,
   openMemoryStore,
   toHex,
   type KvStore,
-  type KvWrite,
+  type KvWrites,
 } from '../../src/index.js'
 import { buildNext, openTestChain, putTx } from '../helpers/chain.js'
 import { testDataKey } from '../helpers/test-app.js'
@@ -27,11 +28,10 @@ function recordingStore(inner: KvStore, failFinal: { on: boolean }) {
     getMany: (k) => inner.getMany(k),
     range: (o) => inner.range(o),
     close: () => inner.close(),
-    async write(ws: readonly KvWrite[], opts) {
-      const final = ws.some((w) => toHex(w.key) === latest)
+    async write(ws: KvWrites, opts) {
+      const final = [...ws].some((w) => toHex(w.key) === latest)
       if (final && failFinal.on) throw new Error('simulated crash before the final batch')
-      const bytes = ws.reduce((s, w) => s + w.key.length + (w.type === 'put' ? w.value.length : 0), 0)
-      writes.push({ count: ws.length, bytes, sync: opts?.sync ?? false, final })
+      writes.push({ count: ws.length, bytes: kvWriteBytes(ws), sync: opts?.sync ?? false, final })
       await inner.write(ws, opts)
     },
   }

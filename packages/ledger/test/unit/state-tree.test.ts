@@ -486,7 +486,7 @@ describe('SparseMerkleTree: prepare / commit', () => {
       normalize(keys.slice(0, n).map((key) => ({ key, value: new Uint8Array([v]) })))
     // The pages a prepare stages are in the database before anything commits them.
     const a = await tree.prepare(change(600, 1))
-    expect(a.writes.some((w) => w.type === 'put' && w.key[0] === Bucket.stateNode)).toBe(false)
+    expect([...a.writes].some((w) => w.type === 'put' && w.key[0] === Bucket.stateNode)).toBe(false)
     expect((await storedPages(store)).size).toBeGreaterThan(pagesBefore.size)
     // A prepare that fails after staging some groups.
     failAt = writes + 3

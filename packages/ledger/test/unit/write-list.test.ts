@@ -1,0 +1,105 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { joinWrites, KvWriteList, kvWriteBytes, openMemoryStore, type KvWrite } from '../../src/index.js'
+
+type Op =
+  | {
+      readonly op: 'put' | 'putCopy'
+      readonly key: Uint8Array
+      readonly value: Uint8Array
+      readonly prefix?: number
+    }
+  | { readonly op: 'del'; readonly key: Uint8Array; readonly prefix?: number }
+
+const bytes = (max: number) => fc.uint8Array({ maxLength: max })
+const prefix = fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined })
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    op: fc.constantFrom('put' as const, 'putCopy' as const),
+    key: bytes(40),
+    value: bytes(300),
+    prefix,
+  }),
+  fc.record({ op: fc.constant('del' as const), key: bytes(40), prefix }),
+)
+
+function listOf(ops: readonly Op[]): KvWriteList {
+  const list = new KvWriteList()
+  for (const o of ops) {
+    if (o.op === 'del') list.del(o.key, o.prefix)
+    else list[o.op](o.key, o.value, o.prefix)
+  }
+  return list
+}
+
+/** The writes the ops stand for, as plain objects. */
+function expected(ops: readonly Op[]): KvWrite[] {
+  return ops.map((o) => {
+    const key = o.prefix === undefined ? o.key : Uint8Array.of(o.prefix, ...o.key)
+    return o.op === 'del' ? { type: 'del', key } : { type: 'put', key, value: o.value }
+  })
+}
+
+describe('KvWriteList', () => {
+  it('gives back every write in order, as many times as it is iterated (property)', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const list = listOf(ops)
+        expect(list.length).toBe(ops.length)
+        expect([...list]).toEqual(expected(ops))
+        expect([...list]).toEqual(expected(ops))
+        expect(kvWriteBytes(list)).toBe(kvWriteBytes(expected(ops)))
+      }),
+    )
+  })
+
+  it('keeps a put value by reference and copies the rest, so later changes to the inputs do not show', () => {
+    const list = new KvWriteList()
+    const key = Uint8Array.of(1, 2, 3)
+    const kept = Uint8Array.of(9)
+    const copied = Uint8Array.of(8)
+    list.put(key, kept)
+    list.putCopy(key, copied, 0x07)
+    key[0] = 0xff
+    copied[0] = 0
+    const [a, b] = [...list]
+    expect(a).toEqual({ type: 'put', key: Uint8Array.of(1, 2, 3), value: kept })
+    expect(a?.type === 'put' && a.value).toBe(kept)
+    expect(b).toEqual({ type: 'put', key: Uint8Array.of(7, 1, 2, 3), value: Uint8Array.of(8) })
+  })
+
+  it('grows past its first buffer without moving what it has handed out', () => {
+    const list = new KvWriteList()
+    list.putCopy(Uint8Array.of(1), new Uint8Array(100).fill(1))
+    const [first] = [...list]
+    for (let i = 0; i < 1000; i++) list.putCopy(Uint8Array.of(2, i & 255), new Uint8Array(100).fill(2))
+    expect(first).toEqual({ type: 'put', key: Uint8Array.of(1), value: new Uint8Array(100).fill(1) })
+    expect([...list][0]).toEqual(first)
+    expect(list.length).toBe(1001)
+  })
+
+  it('adds writes given as objects, and joins lists without copying', () => {
+    const a = new KvWriteList()
+    a.add([
+      { type: 'put', key: Uint8Array.of(1), value: Uint8Array.of(10) },
+      { type: 'del', key: Uint8Array.of(2) },
+    ])
+    const b: KvWrite[] = [{ type: 'put', key: Uint8Array.of(3), value: Uint8Array.of(30) }]
+    const joined = joinWrites(a, b, new KvWriteList())
+    expect(joined.length).toBe(3)
+    expect([...joined].map((w) => w.key[0])).toEqual([1, 2, 3])
+    expect([...joined]).toEqual([...joined])
+  })
+
+  it('is what a store writes', async () => {
+    const store = await openMemoryStore()
+    const list = new KvWriteList()
+    list.put(Uint8Array.of(1), Uint8Array.of(10), 0x07)
+    list.putCopy(Uint8Array.of(2), Uint8Array.of(20), 0x07)
+    list.del(Uint8Array.of(1), 0x07)
+    await store.write(list)
+    expect(await store.get(Uint8Array.of(7, 1))).toBeUndefined()
+    expect(await store.get(Uint8Array.of(7, 2))).toEqual(Uint8Array.of(20))
+    await store.close()
+  })
+})
