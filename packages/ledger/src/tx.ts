@@ -59,12 +59,16 @@ export type TxJson = {
 
 export class Transaction implements TxFields {
   readonly chainId: string
-  readonly sender: Uint8Array
   readonly nonce: number
   readonly type: string
-  readonly payload: Uint8Array
   readonly expiryHeight: number | null
-  readonly signature: Uint8Array
+  // The byte fields as given, or, when they lie in the wire bytes the transaction keeps (it was
+  // decoded), their offsets there: a view is cut when one is read. A validated block holds its
+  // transactions until the commit; three kept views each were ~14 MB at 50,000 transactions.
+  readonly #sender: Uint8Array | number
+  readonly #payload: Uint8Array | number
+  readonly #payloadEnd: number
+  readonly #signature: Uint8Array | number
   #signingBytes: Uint8Array | undefined
   #bytes: Uint8Array | undefined
   #hash: Uint8Array | undefined
@@ -73,14 +77,30 @@ export class Transaction implements TxFields {
   /** Use `createSignedTx` or `createTxFromBytes`; the constructor trusts its arguments. */
   constructor(fields: TxFields, signature: Uint8Array, bytes?: Uint8Array) {
     this.chainId = fields.chainId
-    this.sender = fields.sender
     this.nonce = fields.nonce
     this.type = fields.type
-    this.payload = fields.payload
     this.expiryHeight = fields.expiryHeight
-    this.signature = signature
+    this.#sender = offsetIn(bytes, fields.sender) ?? fields.sender
+    this.#payload = offsetIn(bytes, fields.payload) ?? fields.payload
+    this.#payloadEnd = typeof this.#payload === 'number' ? this.#payload + fields.payload.length : 0
+    this.#signature = offsetIn(bytes, signature) ?? signature
     this.#bytes = bytes
     Object.freeze(this)
+  }
+
+  get sender(): Uint8Array {
+    const at = this.#sender
+    return typeof at === 'number' ? this.#bytes!.subarray(at, at + PUBLIC_KEY_LENGTH) : at
+  }
+
+  get payload(): Uint8Array {
+    const at = this.#payload
+    return typeof at === 'number' ? this.#bytes!.subarray(at, this.#payloadEnd) : at
+  }
+
+  get signature(): Uint8Array {
+    const at = this.#signature
+    return typeof at === 'number' ? this.#bytes!.subarray(at, at + SIGNATURE_LENGTH) : at
   }
 
   /** The signed bytes. Cut afresh from the wire bytes when there are some (not kept: they are
@@ -154,6 +174,19 @@ export class Transaction implements TxFields {
       signature: toHex(this.signature),
     }
   }
+}
+
+/** The signed fields of a transaction as a plain object (to change one and sign again). */
+export function txFields(f: TxFields): TxFields {
+  const { chainId, sender, nonce, type, payload, expiryHeight } = f
+  return { chainId, sender, nonce, type, payload, expiryHeight }
+}
+
+/** The offset of `view` in `bytes` when it is a view into them, else undefined. */
+function offsetIn(bytes: Uint8Array | undefined, view: Uint8Array): number | undefined {
+  if (bytes === undefined || view.buffer !== bytes.buffer) return undefined
+  const at = view.byteOffset - bytes.byteOffset
+  return at >= 0 && at + view.length <= bytes.length ? at : undefined
 }
 
 function txFieldArray(f: TxFields) {

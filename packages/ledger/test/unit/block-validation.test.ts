@@ -16,6 +16,7 @@ import {
   VoteType,
   type Chain,
   type Transaction,
+  txFields,
 } from '../../src/index.js'
 import { alice, bob, certify, CHAIN_ID, testKey, validatorKeys, validatorSet } from '../helpers/fixtures.js'
 import { buildNext, commitNext, openTestChain, putTx, appTx } from '../helpers/chain.js'
@@ -248,7 +249,7 @@ const cases: Case[] = [
     'a transaction with a bad signature',
     () => {
       const t = valid.txs[1]!
-      const bad = createSignedTx({ ...t }, alice.secretKey) // bob's transaction signed by alice
+      const bad = createSignedTx(txFields(t), alice.secretKey) // bob's transaction signed by alice
       return withTxs(valid, [valid.txs[0]!, bad])
     },
     'TX_BAD_SIGNATURE',
@@ -257,7 +258,8 @@ const cases: Case[] = [
   ['a nonce gap', () => withTxs(valid, [putTx(2, 'gap', 'x')]), 'TX_BAD_NONCE'],
   [
     'an expired transaction',
-    () => withTxs(valid, [createSignedTx({ ...putTx(1, 'e', 'x'), expiryHeight: 1 }, alice.secretKey)]),
+    () =>
+      withTxs(valid, [createSignedTx({ ...txFields(putTx(1, 'e', 'x')), expiryHeight: 1 }, alice.secretKey)]),
     'TX_EXPIRED',
   ],
   [

@@ -18,6 +18,7 @@ import {
   verifyStateProofBundle,
   ValidatorSet,
   keyPairFromSeed,
+  txFields,
 } from '../../src/index.js'
 import { alice, bob, certify, CHAIN_ID, testKey, validatorKeys, validatorSet } from '../helpers/fixtures.js'
 import { appTx, buildNext, commitNext, openTestChain, putTx, testGenesisJson } from '../helpers/chain.js'
@@ -138,7 +139,7 @@ describe('chain', () => {
     await expect(chain.checkTx(putTx(0, 'a', '1', alice, 'other'))).rejects.toMatchObject({
       code: 'TX_WRONG_CHAIN',
     })
-    const forged = createSignedTx({ ...putTx(0, 'a', '1') }, bob.secretKey)
+    const forged = createSignedTx(txFields(putTx(0, 'a', '1')), bob.secretKey)
     await expect(chain.checkTx(forged)).rejects.toMatchObject({ code: 'TX_BAD_SIGNATURE' })
     await expect(chain.checkTx(putTx(0, 'a', '1', keyPairFromSeed('mallory')))).rejects.toMatchObject({
       code: 'TEST_FORBIDDEN',

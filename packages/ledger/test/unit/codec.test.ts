@@ -26,6 +26,7 @@ import {
   Vote,
   VoteType,
   keyPairFromSeed,
+  txFields,
 } from '../../src/index.js'
 import { sampleTx } from '../helpers/fixtures.js'
 
@@ -141,7 +142,7 @@ const blockArb = fc
   .tuple(
     headerArb,
     fc.array(
-      txArb.map((t) => new Transaction({ ...t, payload: t.payload }, t.signature)),
+      txArb.map((t) => new Transaction(txFields(t), t.signature)),
       { maxLength: 5 },
     ),
   )
@@ -179,6 +180,25 @@ describe('round trips', () => {
         expect(toHex(tx.signingBytes())).toBe(toHex(txSigningBytes(tx)))
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('a decoded transaction reads its byte fields as views of its wire bytes; a built one keeps its arrays', () => {
+    fc.assert(
+      fc.property(txArb, (tx) => {
+        const bytes = tx.serialize()
+        const decoded = createTxFromBytes(bytes, 1 << 20)
+        for (const field of ['sender', 'payload', 'signature'] as const) {
+          expect(toHex(decoded[field])).toBe(toHex(tx[field]))
+          expect(decoded[field].buffer).toBe(bytes.buffer)
+        }
+        expect(txFields(decoded)).toEqual(txFields(tx))
+        const built = new Transaction(txFields(tx), tx.signature)
+        expect(built.sender).toBe(tx.sender)
+        expect(built.payload).toBe(tx.payload)
+        expect(built.signature).toBe(tx.signature)
+      }),
+      { numRuns: 200 },
     )
   })
 

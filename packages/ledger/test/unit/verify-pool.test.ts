@@ -22,6 +22,7 @@ import {
   verify,
   WorkerPoolVerifier,
   type SignedItem,
+  txFields,
 } from '../../src/index.js'
 import { alice, bob } from '../helpers/fixtures.js'
 import { buildNext, openTree, putTx, testGenesisJson } from '../helpers/chain.js'
@@ -162,7 +163,7 @@ describe('block validation with the pool', () => {
 
     // tx 3 is signed by the wrong key; tx 20 has a nonce gap (execution would fail there).
     const bad: Transaction[] = block.txs.map((t, i) => {
-      if (i === 3) return createSignedTx({ ...t }, bob.secretKey)
+      if (i === 3) return createSignedTx(txFields(t), bob.secretKey)
       if (i === 20) return putTx(99, 'gap', 'x', alice)
       return t
     })
