@@ -181,10 +181,13 @@ export class BlockStore {
     const height = block.height
     const staged = new SegmentedWriter(this.kv)
     // The state writes go in the final batch as they are, unless an update prepared elsewhere
-    // carries its new pages among them: those are staged, the rest copied.
+    // carries its new pages among them (the tree stages its own): those are staged, the rest
+    // copied. A write list says whether it has any without being read through.
     let stateWrites = c.stateWrites
     let pages = 0
-    for (const w of c.stateWrites) {
+    const maybePages =
+      !(stateWrites instanceof KvWriteList) || stateWrites.hasPutsStartingWith(Bucket.stateNode)
+    for (const w of maybePages ? c.stateWrites : []) {
       if (isPagePut(w)) {
         pages++
         if (staged.add(w)) await staged.flush()

@@ -18,13 +18,21 @@ export class KvWriteList implements Iterable<KvWrite> {
   readonly #ends: number[] = []
   /** Per write: the value of a `put`, null for a delete, undefined for a copied value. */
   readonly #values: (Uint8Array | null | undefined)[] = []
+  /** Bit k set: a put whose key starts with byte k (a bucket) is in the list. */
+  readonly #putFirstBytes = new Uint32Array(8)
 
   get length(): number {
     return this.#values.length
   }
 
+  /** Whether a put of a key starting with `byte` (a bucket's keys) is in the list. */
+  hasPutsStartingWith(byte: number): boolean {
+    return (this.#putFirstBytes[byte >> 5]! & (1 << (byte & 31))) !== 0
+  }
+
   /** A put of `value` (kept by reference) under `prefix ‖ key`. */
   put(key: Uint8Array, value: Uint8Array, prefix?: number): void {
+    this.#markPut(key, prefix)
     this.#key(key, prefix)
     this.#ends.push(this.#used)
     this.#values.push(value)
@@ -32,6 +40,7 @@ export class KvWriteList implements Iterable<KvWrite> {
 
   /** A put whose value is copied too (for small values made only for this write). */
   putCopy(key: Uint8Array, value: Uint8Array, prefix?: number): void {
+    this.#markPut(key, prefix)
     this.#key(key, prefix)
     this.#room(value.length)
     this.#bytes.set(value, this.#used)
@@ -69,6 +78,11 @@ export class KvWriteList implements Iterable<KvWrite> {
       if (value === null) yield { type: 'del', key }
       else yield { type: 'put', key, value: value ?? bytes.subarray(keyEnd, end) }
     }
+  }
+
+  #markPut(key: Uint8Array, prefix: number | undefined): void {
+    const first = prefix ?? key[0]
+    if (first !== undefined) this.#putFirstBytes[first >> 5]! |= 1 << (first & 31)
   }
 
   #key(key: Uint8Array, prefix: number | undefined): void {

@@ -91,6 +91,21 @@ describe('KvWriteList', () => {
     expect([...joined]).toEqual([...joined])
   })
 
+  it('knows which buckets it has puts in', () => {
+    const list = new KvWriteList()
+    list.del(Uint8Array.of(6, 1))
+    list.put(Uint8Array.of(1), Uint8Array.of(1), 0x07)
+    list.putCopy(Uint8Array.of(0xff, 1), Uint8Array.of(1))
+    list.put(new Uint8Array(0), Uint8Array.of(1))
+    expect([0x06, 0x07, 0xff, 0x00, 0x01].map((b) => list.hasPutsStartingWith(b))).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+    ])
+  })
+
   it('is what a store writes', async () => {
     const store = await openMemoryStore()
     const list = new KvWriteList()
