@@ -362,7 +362,9 @@ export class SparseMerkleTree implements StateReader {
     for (let i = 0; i < items.length; i++) {
       frontierKeyInto(key, depth, items.path(i))
       if (i > 0 && equalBytes(key, last)) continue
-      ;[key, last] = [last, key] // `last` is this position's key from here on
+      const spare = last // `last` is this position's key from here on
+      last = key
+      key = spare
       let node = root
       let d = 0
       let value: Uint8Array | undefined

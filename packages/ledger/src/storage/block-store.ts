@@ -31,9 +31,20 @@ export type BlockCommit = {
   readonly stateWrites: KvWrites
 }
 
-/** A put of a state-tree page (content-addressed: unreachable until the commit). */
-function isPagePut(w: KvWrite): boolean {
-  return w.type === 'put' && w.key[0] === Bucket.stateNode
+/**
+ * Stages the state-tree page puts among a block's state writes (content-addressed: unreachable
+ * until the commit) and returns the rest, for the final batch. The tree stages its own pages at
+ * `prepare`, and its write list says so without being read through; an update prepared elsewhere
+ * carries them as puts.
+ */
+async function stagePagePuts(writes: KvWrites, staged: SegmentedWriter): Promise<KvWrites> {
+  if (writes instanceof KvWriteList && !writes.hasPutsStartingWith(Bucket.stateNode)) return writes
+  const rest = new KvWriteList()
+  for (const w of writes) {
+    if (w.type !== 'put' || w.key[0] !== Bucket.stateNode) rest.push(w)
+    else if (staged.add(w)) await staged.flush()
+  }
+  return rest
 }
 
 function receiptKey(
@@ -180,24 +191,7 @@ export class BlockStore {
     const { block } = c
     const height = block.height
     const staged = new SegmentedWriter(this.kv)
-    // The state writes go in the final batch as they are, unless an update prepared elsewhere
-    // carries its new pages among them (the tree stages its own): those are staged, the rest
-    // copied. A write list says whether it has any without being read through.
-    let stateWrites = c.stateWrites
-    let pages = 0
-    const maybePages =
-      !(stateWrites instanceof KvWriteList) || stateWrites.hasPutsStartingWith(Bucket.stateNode)
-    for (const w of maybePages ? c.stateWrites : []) {
-      if (isPagePut(w)) {
-        pages++
-        if (staged.add(w)) await staged.flush()
-      }
-    }
-    if (pages > 0) {
-      const rest = new KvWriteList()
-      for (const w of c.stateWrites) if (!isPagePut(w)) rest.add([w])
-      stateWrites = rest
-    }
+    const stateWrites = await stagePagePuts(c.stateWrites, staged)
     staged.add({ type: 'put', key: heightKey(Bucket.blockByHeight, height), value: block.serialize() })
     const receiptPrefix = heightKey(Bucket.receipts, height)
     // The receipt keys as views into shared buffers: one allocation per 64 KB rather than an

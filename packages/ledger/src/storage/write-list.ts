@@ -56,12 +56,15 @@ export class KvWriteList implements Iterable<KvWrite> {
     this.#values.push(null)
   }
 
-  /** Adds each of `writes` (keys copied, put values by reference). */
+  /** Adds `w` (its key copied, a put's value by reference). */
+  push(w: KvWrite): void {
+    if (w.type === 'put') this.put(w.key, w.value)
+    else this.del(w.key)
+  }
+
+  /** Adds each of `writes`, as `push`. */
   add(writes: Iterable<KvWrite>): void {
-    for (const w of writes) {
-      if (w.type === 'put') this.put(w.key, w.value)
-      else this.del(w.key)
-    }
+    for (const w of writes) this.push(w)
   }
 
   *[Symbol.iterator](): Iterator<KvWrite> {

@@ -85,6 +85,32 @@ describe('block commit', () => {
     }
   })
 
+  it('writes the page puts of an update prepared elsewhere with the staged bulk, the rest as they are', async () => {
+    const { store, writes } = recordingStore(await openMemoryStore(), { on: false })
+    const chain = await openTestChain({ store })
+    const { block, cert } = await buildNext(chain, [putTx(0, 'a', '1')])
+    const executed = await chain.validateBlock(block)
+    const page = new Uint8Array(33).fill(7)
+    page[0] = Bucket.stateNode
+    const value = Uint8Array.of(1, 2, 3)
+    writes.length = 0
+    await chain.blocks.commit({
+      block,
+      certificate: cert,
+      receiptBytes: executed.execution.receiptBytes,
+      validators: (await chain.validatorSetAt(1))!,
+      stateRoot: executed.stateUpdate.root,
+      stateWrites: [{ type: 'put', key: page, value }, ...executed.stateUpdate.writes],
+    })
+    // A small block's staged bulk (here the page, block and receipt) rides in the final batch.
+    expect(writes.map((w) => w.final)).toEqual([true])
+    expect(writes[0]!.count).toBe(
+      executed.stateUpdate.writes.length + 1 /* page */ + 3 /* block, receipt, tx index */ + 5 /* head */,
+    )
+    expect(await store.get(page)).toEqual(value)
+    expect(await chain.blocks.latestHeight()).toBe(1)
+  })
+
   it('a crash before the final batch keeps the previous head; reopening removes the leftovers', async () => {
     const inner = await openMemoryStore()
     const fail = { on: false }
