@@ -72,6 +72,9 @@ export class Transaction implements TxFields {
   #signingBytes: Uint8Array | undefined
   #bytes: Uint8Array | undefined
   #hash: Uint8Array | undefined
+  /** Where `hashAll` put the hash (a block's hashes share one buffer): no view kept per tx. */
+  #hashIn: Uint8Array | undefined
+  #hashAt = 0
   #hashHex: string | undefined
 
   /** Use `createSignedTx` or `createTxFromBytes`; the constructor trusts its arguments. */
@@ -130,16 +133,17 @@ export class Transaction implements TxFields {
 
   /**
    * The hashes of many transactions (a block's) back to back in one buffer. A transaction whose
-   * hash is not yet known keeps a view into it: one allocation instead of one array per hash.
+   * hash is not yet known keeps where it is in it: one allocation instead of one array per hash.
    */
   static hashAll(txs: readonly Transaction[]): Uint8Array {
     const out = new Uint8Array(txs.length * HASH_LENGTH)
     txs.forEach((tx, i) => {
       const at = i * HASH_LENGTH
-      if (tx.#hash !== undefined) out.set(tx.#hash, at)
+      if (tx.#hash !== undefined || tx.#hashIn !== undefined) out.set(tx.hash(), at)
       else {
         sha256Into(tx.serialize(), out, at)
-        tx.#hash = out.subarray(at, at + HASH_LENGTH)
+        tx.#hashIn = out
+        tx.#hashAt = at
       }
     })
     return out
@@ -150,6 +154,7 @@ export class Transaction implements TxFields {
   }
 
   hash(): Uint8Array {
+    if (this.#hashIn !== undefined) return this.#hashIn.subarray(this.#hashAt, this.#hashAt + HASH_LENGTH)
     return (this.#hash ??= sha256(this.serialize()))
   }
 

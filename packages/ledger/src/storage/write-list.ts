@@ -3,9 +3,10 @@
  * commit certificate with ~140,000 writes at 50,000 transactions; as `KvWrite` objects each one
  * is an object and a key view (~150 bytes) besides its bytes. Here every key — and the value of
  * a `putCopy` — is copied back to back into one growing buffer, with two numbers per write to
- * find it; a `put` value is kept by reference (it usually lives on anyway, in a buffer shared
- * with the block's other values and receipts). Iterating makes one `KvWrite` at a time, which
- * dies young.
+ * find it. A `put` value is kept by reference to its buffer, its offset and length, not as a view
+ * (it usually lives on anyway, in a buffer shared with the block's other values and receipts);
+ * one of 64 bytes or less is copied (V8 may keep such an array on its heap, and asking for its
+ * buffer would move it). Iterating makes one `KvWrite` at a time, which dies young.
  */
 import type { KvWrite, KvWrites } from '../state/types.js'
 
@@ -16,8 +17,10 @@ export class KvWriteList implements Iterable<KvWrite> {
   #used = 0
   /** Per write: the end of its key, and the end of its copied value (= key end otherwise). */
   readonly #ends: number[] = []
-  /** Per write: the value of a `put`, null for a delete, undefined for a copied value. */
-  readonly #values: (Uint8Array | null | undefined)[] = []
+  /** Per write: the buffer of a `put` value, null for a delete, undefined for a copied value. */
+  readonly #values: (ArrayBufferLike | null | undefined)[] = []
+  /** Per value kept by reference, in order: its offset in its buffer and its length. */
+  readonly #refs: number[] = []
   /** Bit k set: a put whose key starts with byte k (a bucket) is in the list. */
   readonly #putFirstBytes = new Uint32Array(8)
 
@@ -30,12 +33,14 @@ export class KvWriteList implements Iterable<KvWrite> {
     return (this.#putFirstBytes[byte >> 5]! & (1 << (byte & 31))) !== 0
   }
 
-  /** A put of `value` (kept by reference) under `prefix ‖ key`. */
+  /** A put of `value` (by reference if larger than 64 bytes) under `prefix ‖ key`. */
   put(key: Uint8Array, value: Uint8Array, prefix?: number): void {
+    if (value.length <= 64) return this.putCopy(key, value, prefix)
     this.#markPut(key, prefix)
     this.#key(key, prefix)
     this.#ends.push(this.#used)
-    this.#values.push(value)
+    this.#values.push(value.buffer)
+    this.#refs.push(value.byteOffset, value.length)
   }
 
   /** A put whose value is copied too (for small values made only for this write). */
@@ -69,17 +74,23 @@ export class KvWriteList implements Iterable<KvWrite> {
 
   *[Symbol.iterator](): Iterator<KvWrite> {
     const ends = this.#ends
+    const refs = this.#refs
     let start = 0
+    let ref = 0
     for (let i = 0; i < this.#values.length; i++) {
       // Read on each step: the list may have grown (and moved) since the last one.
       const bytes = this.#bytes
       const keyEnd = ends[2 * i]!
       const end = ends[2 * i + 1]!
-      const value = this.#values[i]
+      const buffer = this.#values[i]
       const key = bytes.subarray(start, keyEnd)
       start = end
-      if (value === null) yield { type: 'del', key }
-      else yield { type: 'put', key, value: value ?? bytes.subarray(keyEnd, end) }
+      if (buffer === null) yield { type: 'del', key }
+      else if (buffer === undefined) yield { type: 'put', key, value: bytes.subarray(keyEnd, end) }
+      else {
+        yield { type: 'put', key, value: new Uint8Array(buffer, refs[ref]!, refs[ref + 1]!) }
+        ref += 2
+      }
     }
   }
 

@@ -53,19 +53,24 @@ describe('KvWriteList', () => {
     )
   })
 
-  it('keeps a put value by reference and copies the rest, so later changes to the inputs do not show', () => {
+  it('keeps a large put value by reference and copies the rest, keys included', () => {
     const list = new KvWriteList()
     const key = Uint8Array.of(1, 2, 3)
-    const kept = Uint8Array.of(9)
+    const shared = new Uint8Array(1000).fill(9) // a buffer shared by many values
+    const large = shared.subarray(100, 200)
+    const small = shared.subarray(300, 364) // 64 bytes: copied
     const copied = Uint8Array.of(8)
-    list.put(key, kept)
+    list.put(key, large)
+    list.put(key, small)
     list.putCopy(key, copied, 0x07)
     key[0] = 0xff
+    shared.fill(1)
     copied[0] = 0
-    const [a, b] = [...list]
-    expect(a).toEqual({ type: 'put', key: Uint8Array.of(1, 2, 3), value: kept })
-    expect(a?.type === 'put' && a.value).toBe(kept)
-    expect(b).toEqual({ type: 'put', key: Uint8Array.of(7, 1, 2, 3), value: Uint8Array.of(8) })
+    const [a, b, c] = [...list]
+    expect(a).toEqual({ type: 'put', key: Uint8Array.of(1, 2, 3), value: new Uint8Array(100).fill(1) })
+    expect(a?.type === 'put' && a.value.buffer).toBe(shared.buffer)
+    expect(b).toEqual({ type: 'put', key: Uint8Array.of(1, 2, 3), value: new Uint8Array(64).fill(9) })
+    expect(c).toEqual({ type: 'put', key: Uint8Array.of(7, 1, 2, 3), value: Uint8Array.of(8) })
   })
 
   it('grows past its first buffer without moving what it has handed out', () => {
