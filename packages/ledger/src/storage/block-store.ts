@@ -210,17 +210,13 @@ export class BlockStore {
     final.add(staged.take())
 
     final.put(block.hash(), u64(height), Bucket.heightByHash)
-    final.add([
-      { type: 'put', key: heightKey(Bucket.certByHeight, height), value: c.certificate.serialize() },
-      { type: 'put', key: heightKey(Bucket.validatorSets, height), value: c.validators.serialize() },
-    ])
+    final.put(heightKey(Bucket.certByHeight, height), c.certificate.serialize())
+    final.put(heightKey(Bucket.validatorSets, height), c.validators.serialize())
     if (!equalBytes(block.header.validatorSetHash, block.header.nextValidatorSetHash)) {
       final.put(heightKey(Bucket.validatorSetChanges, height), new Uint8Array(0))
     }
-    final.add([
-      this.metaWrite(MetaKey.latestHeight, u64(height)),
-      this.metaWrite(MetaKey.stateRoot, c.stateRoot),
-    ])
+    final.push(this.metaWrite(MetaKey.latestHeight, u64(height)))
+    final.push(this.metaWrite(MetaKey.stateRoot, c.stateRoot))
     final.add(extra)
     await this.kv.write(joinWrites(stateWrites, final), { sync: true })
   }
