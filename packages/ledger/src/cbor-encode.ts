@@ -189,7 +189,8 @@ function write(value: unknown, depth: number): void {
       } else if (Array.isArray(value)) {
         head(4, value.length)
         for (let i = 0; i < value.length; i++) write(value[i], depth + 1)
-      } else if ((value as object).constructor === Object) {
+      } else if (Object.getPrototypeOf(value) === Object.prototype) {
+        // (Not `value.constructor === Object`: a map may have its own key "constructor".)
         const obj = value as Record<string, unknown>
         const keys = sortedKeys(Object.keys(obj))
         head(5, keys.length)

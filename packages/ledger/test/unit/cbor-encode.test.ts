@@ -60,6 +60,7 @@ describe('canonical CBOR writer', () => {
     ['keys that join alike (2)', { a: 1, 'b\u0000c': 2 }],
     ['same keys, other insertion order', { c: 1, a: 2, b: 3 }],
     ['same keys, other insertion order again', { b: 1, c: 2, a: 3 }],
+    ['a key "constructor"', { constructor: [{ b: 1, a: 2 }], a: 'x' }],
     [
       'a Map',
       new Map<unknown, unknown>([
@@ -73,6 +74,7 @@ describe('canonical CBOR writer', () => {
     ['a text', '\ufeffx'],
     ['a map key', { '\ufeff': 0 }],
     ['a nested text', [1, { a: ['\ufeff'] }]],
+    ['a key under a key "constructor"', { constructor: [{ a: { '\ufeff': '' } }] }],
   ])('refuses a leading byte-order mark in %s (decoders drop it), with a coded error', (_name, v) => {
     expect(hasLeadingBom(v)).toBe(true)
     same(v)
