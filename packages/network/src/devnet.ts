@@ -26,6 +26,7 @@ import {
   type ConsensusTimingConfig,
 } from './config.js'
 import { peerIdOfSeed } from './p2p/host.js'
+import { compiledEntryArgs } from './compiled-sources.js'
 import { withMallocTunables } from './malloc-tunables.js'
 
 export type DevnetOrg = { readonly id: string; readonly name: string; readonly roles: readonly MemberRole[] }
@@ -244,9 +245,10 @@ export function writeNetworkJson(dir: string, network: NetworkJson): void {
 }
 
 /**
- * The command that runs one node process (`govchain node start --home DIR` through tsx). `entry`
- * is the CLI script that composes the node with its application (default: this package's
- * entry with the built-in key-value application).
+ * The command that runs one node process (`govchain node start --home DIR`) from the compiled
+ * sources (compiled-sources.ts; compiles them first). `entry` is the CLI script that composes
+ * the node with its application (default: this package's entry with the built-in key-value
+ * application), as a source path.
  */
 export function nodeCommand(
   home: string,
@@ -254,7 +256,7 @@ export function nodeCommand(
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   return {
     command: process.execPath,
-    args: ['--import', 'tsx', entry, 'node', 'start', '--home', home],
+    args: [...compiledEntryArgs(entry), 'node', 'start', '--home', home],
     // Synced writes (WAL, block commits) each hold a libuv thread for a whole fsync; with the
     // default 4 threads, state reads and signature checks queue behind them.
     env: withMallocTunables({ ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }),

@@ -62,3 +62,12 @@ export const ExplorerErrorCode = {
 } as const
 export type ExplorerErrorCode = (typeof ExplorerErrorCode)[keyof typeof ExplorerErrorCode]
 export class ExplorerError extends GovchainError<ExplorerErrorCode> {}
+
+export const CompileErrorCode = {
+  /** esbuild could not compile a workspace source file for a node process (compiled-sources.ts). */
+  FAILED: 'COMPILE_FAILED',
+  /** A path given as a node entry is not under `packages/<name>/src` (or `dist`). */
+  NOT_IN_PACKAGE: 'COMPILE_NOT_IN_PACKAGE',
+} as const
+export type CompileErrorCode = (typeof CompileErrorCode)[keyof typeof CompileErrorCode]
+export class CompileError extends GovchainError<CompileErrorCode> {}

@@ -9,13 +9,15 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { sourcePath } from '../compiled-sources.js'
 import { ExplorerError, ExplorerErrorCode } from '../errors.js'
 
 export type ExplorerAsset = { readonly body: string; readonly etag: string; readonly contentType: string }
 
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+// The page's sources, also when this module runs compiled (compiled-sources.ts): esbuild bundles
+// the TypeScript for the browser.
+const here = (file: string): string => sourcePath(new URL(file, import.meta.url))
 
 /** Content-Security-Policy of the page: only this node's own script, styles and API. */
 export const EXPLORER_CSP = [
