@@ -74,6 +74,19 @@ describe('compilePackages', () => {
     expect(readFileSync(lib, 'utf8')).toContain('n + n')
   })
 
+  it('reports an output that cannot be written as COMPILE_FAILED', () => {
+    write('packages/c/src/index.ts', 'export const c = 1\n')
+    write('packages/c/dist', 'a file where the directory should be\n')
+    try {
+      compilePackages(join(root, 'packages'))
+      expect.unreachable()
+    } catch (e) {
+      expect(isGovchainError(e) && e.code).toBe(CompileErrorCode.FAILED)
+      expect((e as Error).message).toContain('writing under')
+    }
+    rmSync(join(root, 'packages/c'), { recursive: true })
+  })
+
   it('reports a source that does not compile as COMPILE_FAILED', () => {
     write('packages/a/src/broken.ts', 'export const x = (\n')
     try {
