@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { joinWrites, KvWriteList, kvWriteBytes, openMemoryStore, type KvWrite } from '../../src/index.js'
+import {
+  joinWrites,
+  KvWriteList,
+  kvWriteBytes,
+  openMemoryStore,
+  SegmentedWriter,
+  type KvWrite,
+} from '../../src/index.js'
 
 type Op =
   | {
@@ -121,5 +128,33 @@ describe('KvWriteList', () => {
     expect(await store.get(Uint8Array.of(7, 1))).toBeUndefined()
     expect(await store.get(Uint8Array.of(7, 2))).toEqual(Uint8Array.of(20))
     await store.close()
+  })
+})
+
+describe('SegmentedWriter', () => {
+  const k = (...b: number[]) => Uint8Array.from(b)
+
+  it('signals a full segment, hands over its writes in order and resets', async () => {
+    const writer = new SegmentedWriter(await openMemoryStore(), 10)
+    expect(writer.add({ type: 'put', key: k(1), value: k(1, 2, 3) })).toBe(false) // 4 bytes
+    expect(writer.add({ type: 'del', key: k(2, 2) })).toBe(false) // 6
+    expect(writer.add({ type: 'put', key: k(3), value: k(9, 9, 9, 9) })).toBe(true) // 11
+    expect([...writer.take()]).toEqual([
+      { type: 'put', key: k(1), value: k(1, 2, 3) },
+      { type: 'del', key: k(2, 2) },
+      { type: 'put', key: k(3), value: k(9, 9, 9, 9) },
+    ])
+    expect(writer.take()).toHaveLength(0)
+    expect(writer.add({ type: 'put', key: k(4), value: k(4) })).toBe(false) // the count restarted
+  })
+
+  it('flush writes the segment to the store and empties it', async () => {
+    const store = await openMemoryStore()
+    const writer = new SegmentedWriter(store)
+    const values = Array.from({ length: 5 }, (_, i) => new Uint8Array(100).fill(i))
+    values.forEach((value, i) => writer.add({ type: 'put', key: k(7, i), value }))
+    await writer.flush()
+    expect(writer.take()).toHaveLength(0)
+    for (let i = 0; i < values.length; i++) expect(await store.get(k(7, i))).toEqual(values[i])
   })
 })
