@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { isGovchainError } from '@govchain/ledger'
 import {
   COMPILED_CONDITION,
   compiledEntryArgs,
@@ -25,12 +24,9 @@ describe('compiledPath / sourcePath', () => {
   })
 
   it('refuses a path outside a workspace package', () => {
-    try {
-      compiledPath('/w/scripts/devnet.ts')
-      expect.unreachable()
-    } catch (e) {
-      expect(isGovchainError(e) && e.code).toBe(CompileErrorCode.NOT_IN_PACKAGE)
-    }
+    expect(() => compiledPath('/w/scripts/devnet.ts')).toThrow(
+      expect.objectContaining({ code: CompileErrorCode.NOT_IN_PACKAGE }),
+    )
   })
 
   it('maps a compiled module back to its TypeScript source, and leaves other paths', () => {
@@ -77,25 +73,23 @@ describe('compilePackages', () => {
   it('reports an output that cannot be written as COMPILE_FAILED', () => {
     write('packages/c/src/index.ts', 'export const c = 1\n')
     write('packages/c/dist', 'a file where the directory should be\n')
-    try {
-      compilePackages(join(root, 'packages'))
-      expect.unreachable()
-    } catch (e) {
-      expect(isGovchainError(e) && e.code).toBe(CompileErrorCode.FAILED)
-      expect((e as Error).message).toContain('writing under')
-    }
+    expect(() => compilePackages(join(root, 'packages'))).toThrow(
+      expect.objectContaining({
+        code: CompileErrorCode.FAILED,
+        message: expect.stringContaining('writing under'),
+      }),
+    )
     rmSync(join(root, 'packages/c'), { recursive: true })
   })
 
   it('reports a source that does not compile as COMPILE_FAILED', () => {
     write('packages/a/src/broken.ts', 'export const x = (\n')
-    try {
-      compilePackages(join(root, 'packages'))
-      expect.unreachable()
-    } catch (e) {
-      expect(isGovchainError(e) && e.code).toBe(CompileErrorCode.FAILED)
-      expect((e as Error).message).toContain('broken.ts')
-    }
+    expect(() => compilePackages(join(root, 'packages'))).toThrow(
+      expect.objectContaining({
+        code: CompileErrorCode.FAILED,
+        message: expect.stringContaining('broken.ts'),
+      }),
+    )
   })
 })
 
