@@ -113,10 +113,13 @@ export function compileWorkspace(): void {
 }
 
 /**
- * Node arguments that run `entry` (a workspace source file, or its compiled twin) compiled:
- * `[--conditions=govchain-compiled, dist/…/entry.js]`. Compiles the workspace first.
+ * How to run `entry` (a workspace source file, or its compiled twin) compiled: the node options
+ * (`--conditions=govchain-compiled`) and the compiled file. Compiles the workspace first.
  */
-export function compiledEntryArgs(entry: string | URL): string[] {
+export function compiledEntry(entry: string | URL): {
+  readonly execArgv: readonly string[]
+  readonly path: string
+} {
   compileWorkspace()
-  return [...COMPILED_EXEC_ARGV, compiledPath(entry)]
+  return { execArgv: COMPILED_EXEC_ARGV, path: compiledPath(entry) }
 }

@@ -26,7 +26,7 @@ import {
   type ConsensusTimingConfig,
 } from './config.js'
 import { peerIdOfSeed } from './p2p/host.js'
-import { compiledEntryArgs } from './compiled-sources.js'
+import { compiledEntry } from './compiled-sources.js'
 import { withMallocTunables } from './malloc-tunables.js'
 
 export type DevnetOrg = { readonly id: string; readonly name: string; readonly roles: readonly MemberRole[] }
@@ -254,9 +254,10 @@ export function nodeCommand(
   home: string,
   entry: string = fileURLToPath(new URL('./bin/node.ts', import.meta.url)),
 ): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const compiled = compiledEntry(entry)
   return {
     command: process.execPath,
-    args: [...compiledEntryArgs(entry), 'node', 'start', '--home', home],
+    args: [...compiled.execArgv, compiled.path, 'node', 'start', '--home', home],
     // Synced writes (WAL, block commits) each hold a libuv thread for a whole fsync; with the
     // default 4 threads, state reads and signature checks queue behind them.
     env: withMallocTunables({ ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' }),

@@ -12,7 +12,7 @@ import { fork } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
-import { compiledEntryArgs, withMallocTunables } from '@govchain/network'
+import { compiledEntry, withMallocTunables } from '@govchain/network'
 import cliProgress from 'cli-progress'
 import type { ChildMessage } from './case-child.js'
 import type { CaseInput } from './case-runner.js'
@@ -72,9 +72,9 @@ function progressBars(enabled: boolean, out: NodeJS.WritableStream): Bars {
 /** Runs one case in a child process (its peak memory is then its own). */
 function runCaseProcess(input: CaseInput, onProgress: (done: number, total: number, step: string) => void) {
   // Compiled, as a node runs (no tsx loader thread and its heap in the case's memory).
-  const [conditions, entry] = compiledEntryArgs(new URL('./case-child.ts', import.meta.url))
-  const child = fork(entry!, [], {
-    execArgv: [conditions!, '--expose-gc'],
+  const compiled = compiledEntry(new URL('./case-child.ts', import.meta.url))
+  const child = fork(compiled.path, [], {
+    execArgv: [...compiled.execArgv, '--expose-gc'],
     // The allocator settings the devnet starts its nodes with (malloc-tunables.ts): the case
     // validates as a node does, so its memory is a node's.
     env: withMallocTunables(process.env),

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   COMPILED_CONDITION,
-  compiledEntryArgs,
+  compiledEntry,
   compiledPath,
   compilePackages,
   sourcePath,
@@ -96,7 +96,8 @@ describe('compilePackages', () => {
 describe('the devnet runs its nodes compiled', () => {
   it('nodeCommand runs the compiled entry under the compiled condition', () => {
     const { args } = nodeCommand('/tmp/home')
-    expect(args.slice(0, 2)).toEqual(compiledEntryArgs(new URL('../../src/bin/node.ts', import.meta.url)))
+    const compiled = compiledEntry(new URL('../../src/bin/node.ts', import.meta.url))
+    expect(args.slice(0, 2)).toEqual([...compiled.execArgv, compiled.path])
     expect(args[0]).toBe(`--conditions=${COMPILED_CONDITION}`)
     expect(statSync(args[1]!).isFile()).toBe(true)
     expect(args).not.toContain('tsx')
