@@ -2,9 +2,10 @@
  * A `SignatureBatchVerifier` that spreads a batch over a pool of worker threads (Node only).
  *
  * The main thread runs the pinned rule's cheap checks (lengths, R, S, acceptable public key:
- * crypto/verify.ts), packs the remaining items into one transferable buffer per chunk and hands
- * chunks to the least busy worker, at most two in flight per worker so that a worker slowed by
- * other load gets less. Workers (crypto/verify-worker.js) make the OpenSSL call with their own
+ * crypto/verify.ts), cuts the remaining items into chunks and hands chunks to the least busy
+ * worker, at most two in flight per worker so that a worker slowed by other load gets less. A
+ * chunk is packed into one transferable buffer when it is sent, so only the chunks in flight
+ * hold copies of their items (a 50,000-signature batch: ~4 of 16 chunks, not all ~17 MB). Workers (crypto/verify-worker.js) make the OpenSSL call with their own
  * cached key objects and send back one byte per item. Verdicts come back in input order.
  *
  * Unlike node:crypto's callback `verify` on libuv's pool (`threadPoolVerifier`), this leaves
@@ -58,7 +59,8 @@ type Batch = {
   readonly reject: (e: Error) => void
 }
 
-type Chunk = { readonly batch: Batch; readonly indices: Int32Array; readonly buf: ArrayBuffer }
+/** Packed when sent (the caller keeps `items` unchanged until the batch settles). */
+type Chunk = { readonly batch: Batch; readonly indices: Int32Array; readonly items: readonly SignedItem[] }
 
 type Slot = {
   readonly worker: Worker
@@ -109,7 +111,7 @@ export class WorkerPoolVerifier implements SignatureBatchVerifier {
       const size = Math.max(this.#minChunk, Math.ceil(todo.length / (this.threads * 8)))
       for (let start = 0; start < todo.length; start += size) {
         const indices = Int32Array.from(todo.slice(start, start + size))
-        this.#queue.push({ batch, indices, buf: pack(items, indices) })
+        this.#queue.push({ batch, indices, items })
         batch.pending++
       }
       this.#fill()
@@ -142,6 +144,8 @@ export class WorkerPoolVerifier implements SignatureBatchVerifier {
     const worker = new Worker(this.#workerUrl, { execArgv: [], workerData: { nice: this.#nice } })
     const slot: Slot = { worker, inFlight: new Map(), dead: false }
     worker.unref()
+    // The message also carries the chunk's buffer back (verify-worker.js); dropping it here lets
+    // this thread's collector free it.
     worker.on('message', (msg: { id: number; verdicts: Uint8Array }) => this.#onResult(slot, msg))
     worker.on('error', (e) => this.#onDeath(slot, `signature worker failed: ${e.message}`))
     worker.on('exit', (code) => this.#onDeath(slot, `signature worker exited with code ${code}`))
@@ -200,7 +204,8 @@ export class WorkerPoolVerifier implements SignatureBatchVerifier {
       const id = this.#nextId++
       best.inFlight.set(id, chunk)
       best.worker.ref()
-      best.worker.postMessage({ id, buf: chunk.buf, count: chunk.indices.length }, [chunk.buf])
+      const buf = pack(chunk.items, chunk.indices)
+      best.worker.postMessage({ id, buf, count: chunk.indices.length }, [buf])
     }
   }
 }
@@ -216,7 +221,7 @@ function fail(batch: Batch, error: Error): void {
 }
 
 /** publicKey ‖ signature ‖ u32 LE message length ‖ message, per item, in one buffer. */
-function pack(items: readonly SignedItem[], indices: Int32Array): ArrayBuffer {
+export function pack(items: readonly SignedItem[], indices: Int32Array): ArrayBuffer {
   let size = 0
   for (const i of indices) size += 100 + items[i]!.message.length
   const buf = new ArrayBuffer(size)

@@ -1,6 +1,9 @@
 // Worker thread of the signature pool (verify-pool.ts).
 // In:  { id, buf: ArrayBuffer, count } — a packed chunk (verify-batch.js).
-// Out: { id, verdicts: Uint8Array } (1 = valid), its buffer transferred back.
+// Out: { id, verdicts: Uint8Array (1 = valid), buf } — both buffers transferred to the pool.
+// The chunk goes back too: a transferred buffer is freed by the garbage collector of the thread
+// holding it last, and a worker's, with next to no garbage of its own, rarely runs — chunks of
+// tens of megabytes per large block piled up here until it did. The pool's thread collects often.
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
@@ -19,5 +22,5 @@ if (workerData?.nice > 0) {
 
 parentPort.on('message', ({ id, buf, count }) => {
   const verdicts = verifyPacked(buf, count)
-  parentPort.postMessage({ id, verdicts }, [verdicts.buffer])
+  parentPort.postMessage({ id, verdicts, buf }, [verdicts.buffer, buf])
 })

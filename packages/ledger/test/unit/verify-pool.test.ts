@@ -6,6 +6,7 @@
  * Correctness only — speed is the benchmark's business.
  */
 import { spawnSync } from 'node:child_process'
+import { Worker } from 'node:worker_threads'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   Block,
@@ -24,6 +25,7 @@ import {
   type SignedItem,
   txFields,
 } from '../../src/index.js'
+import { pack } from '../../src/verify-pool.js'
 import { alice, bob } from '../helpers/fixtures.js'
 import { buildNext, openTree, putTx, testGenesisJson } from '../helpers/chain.js'
 import { createTestApp } from '../helpers/test-app.js'
@@ -105,6 +107,31 @@ describe('a bad signature in any position is found', () => {
     const items = good.map((it, i) => (i === pos ? spoil(it) : it))
     const verdicts = await pool().verifyBatch(items)
     expect(verdicts.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0)).toEqual([pos])
+  })
+})
+
+describe('chunk buffers', () => {
+  it('a worker sends each chunk back with its verdicts, to be freed by the pool thread', async () => {
+    // A transferred buffer is freed by the collector of the thread that holds it last; a worker
+    // collects rarely, so chunks left there piled up (tens of MB per large block).
+    const worker = new Worker(new URL('../../src/crypto/verify-worker.js', import.meta.url))
+    try {
+      const items = [item(0), item(1), { ...item(2), message: utf8.encode('not what was signed') }]
+      const buf = pack(items, Int32Array.from([0, 1, 2]))
+      const size = buf.byteLength
+      const reply = new Promise<{ id: number; verdicts: Uint8Array; buf: ArrayBuffer }>((resolve) =>
+        worker.once('message', resolve),
+      )
+      worker.postMessage({ id: 7, buf, count: 3 }, [buf])
+      expect(buf.byteLength).toBe(0) // transferred, not copied
+      const { id, verdicts, buf: back } = await reply
+      expect(id).toBe(7)
+      expect([...verdicts]).toEqual([1, 1, 0])
+      expect(back).toBeInstanceOf(ArrayBuffer)
+      expect(back.byteLength).toBe(size)
+    } finally {
+      await worker.terminate()
+    }
   })
 })
 
