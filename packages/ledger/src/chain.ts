@@ -88,7 +88,24 @@ export type ChainOptions = {
    */
   readonly verifier?: SignatureBatchVerifier
   readonly signatureCache?: SignatureCache
+  /**
+   * A full garbage collection before committing a large block (see `LargeBlockCollection`).
+   * Default: none.
+   */
+  readonly largeBlockCollection?: LargeBlockCollection
 }
+
+/**
+ * Validating a block of tens of thousands of transactions leaves tens of megabytes of garbage
+ * in the JavaScript heap (decoded fields, signature batch, execution scratch), which the
+ * runtime collects only when its heap limit is next reached; committing the block then adds
+ * LevelDB's copies of its writes (write batches, memtable) on top. `collect` — a full
+ * collection, such as V8's `gc` — runs once at the start of `commitBlock` for blocks of at
+ * least `minTxs` transactions, so those two do not add up. Measured on a 50,000-transaction
+ * block (docs/bench.md): peak memory ~45 MB lower; the collection pauses ~60 ms, and the
+ * rounds ran 5–10 % longer in all (the heap grows back afterwards).
+ */
+export type LargeBlockCollection = { readonly collect: () => void; readonly minTxs: number }
 
 export type ValidateOptions = {
   readonly nowMs?: number
@@ -114,6 +131,7 @@ export class Chain {
   readonly signatureCache: SignatureCache
   readonly #tree: StateTree
   readonly #verifier: SignatureBatchVerifier
+  readonly #largeBlockCollection: LargeBlockCollection | undefined
   readonly #lock = new Mutex()
   readonly #executed = new Map<string, ExecutedBlock>()
   #head: ChainHead
@@ -136,6 +154,7 @@ export class Chain {
     this.blocks = new BlockStore(opts.store)
     this.signatureCache = opts.signatureCache ?? new SignatureCache()
     this.#verifier = opts.verifier ?? sharedVerifyPool()
+    this.#largeBlockCollection = opts.largeBlockCollection
     this.#tree = tree
     this.#head = head
     this.#lastCertificate = lastCertificate
@@ -403,6 +422,8 @@ export class Chain {
   async commitBlock(executed: ExecutedBlock, certificate: CommitCertificate): Promise<void> {
     await this.#lock.run(async () => {
       const { block, stateUpdate } = executed
+      const collection = this.#largeBlockCollection
+      if (collection !== undefined && block.txs.length >= collection.minTxs) collection.collect()
       if (block.height !== this.#head.height + 1) {
         throw new ChainError(
           ChainErrorCode.NOT_NEXT_HEIGHT,

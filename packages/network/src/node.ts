@@ -36,6 +36,7 @@ import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
+import { largeBlockCollection } from './large-block-collection.js'
 import type {
   AccountJson,
   ApiBackend,
@@ -182,6 +183,7 @@ export class GovchainNode implements ApiBackend {
       genesis,
       app: this.#modules.app,
       openStateTree: this.#modules.openStateTree,
+      largeBlockCollection: largeBlockCollection(),
     })
     this.#chain = chain
     this.metrics.chainHeight.set(chain.height)

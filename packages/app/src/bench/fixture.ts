@@ -34,6 +34,8 @@ import {
   type SignatureBatchVerifier,
   type SignatureCache,
 } from '@govchain/ledger'
+// The module alone: the package's index would load libp2p and fastify into the case process.
+import { largeBlockCollection } from '@govchain/network/large-block-collection'
 import { createGovApplication } from '../application.js'
 import { BenchError, BenchErrorCode } from './errors.js'
 import {
@@ -84,6 +86,8 @@ export async function openBenchChain(
       if (preload) await tree.preload()
       return tree
     },
+    // As a member node (network node.ts).
+    largeBlockCollection: largeBlockCollection(),
     ...chainOpts,
   })
 }

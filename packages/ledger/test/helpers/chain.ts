@@ -9,6 +9,7 @@ import {
   type Block,
   type CommitCertificate,
   type Genesis,
+  type LargeBlockCollection,
   type KvStore,
   type StateTree,
   type Transaction,
@@ -47,12 +48,15 @@ export function testGenesisJson(overrides: Record<string, unknown> = {}) {
 export const openTree = (store: KvStore, root: Uint8Array): Promise<StateTree> =>
   SparseMerkleTree.open(store, root)
 
-export async function openTestChain(opts: { genesis?: Genesis; store?: KvStore } = {}): Promise<Chain> {
+export async function openTestChain(
+  opts: { genesis?: Genesis; store?: KvStore; largeBlockCollection?: LargeBlockCollection } = {},
+): Promise<Chain> {
   return Chain.open({
     store: opts.store ?? (await openMemoryStore()),
     genesis: opts.genesis ?? parseGenesis(testGenesisJson()),
     app: createTestApp(),
     openStateTree: openTree,
+    ...(opts.largeBlockCollection ? { largeBlockCollection: opts.largeBlockCollection } : {}),
   })
 }
 

@@ -17,6 +17,7 @@ import {
   type KvWrites,
 } from '../../src/index.js'
 import { buildNext, openTestChain, putTx } from '../helpers/chain.js'
+import { alice } from '../helpers/fixtures.js'
 import { testDataKey } from '../helpers/test-app.js'
 
 /** A store that records each write's size and can fail the write that sets the latest height. */
@@ -58,6 +59,31 @@ describe('block commit', () => {
     for (const w of writes.slice(0, -1)) expect(w.bytes).toBeGreaterThanOrEqual(COMMIT_SEGMENT_BYTES)
     expect(chain.height).toBe(1)
     expect(await chain.state.get(appStateKey(testDataKey('big-7')))).toHaveLength(4000)
+  })
+
+  it('collects garbage once before committing a block of at least minTxs transactions', async () => {
+    const collected: number[] = []
+    const chain = await openTestChain({
+      largeBlockCollection: { collect: () => collected.push(chain.height), minTxs: 20 },
+    })
+    // Table: block size → whether its commit collects (the height when it did).
+    for (const [size, collects] of [
+      [19, false],
+      [20, true],
+      [50, true],
+    ] as const) {
+      const before = collected.length
+      const nonce = await chain.nonceOf(alice.publicKey)
+      const txs = Array.from({ length: size }, (_, i) => putTx(nonce + i, `gc-${size}-${i}`, 'v'))
+      const { block, cert } = await buildNext(chain, txs)
+      const executed = await chain.validateBlock(block)
+      expect(collected.length).toBe(before) // not while validating
+      await chain.commitBlock(executed, cert)
+      expect(collected.length - before).toBe(collects ? 1 : 0)
+    }
+    // Before the block was written: the head was still the previous height.
+    expect(collected).toEqual([1, 2])
+    expect(chain.height).toBe(3)
   })
 
   it('commits a small block in one synced write', async () => {
