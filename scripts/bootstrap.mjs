@@ -4,7 +4,7 @@
 // changed, then hands over to `pnpm run <script> …`.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const PNPM_VERSION = '10.34.9'
@@ -41,6 +41,8 @@ function localPnpm() {
 }
 
 const pnpm = pnpmOnPath() ?? localPnpm()
+// Scripts call `pnpm run …` themselves: a pnpm installed into .tools/ must be on their PATH too.
+if (pnpm !== 'pnpm') process.env.PATH = `${dirname(pnpm)}${delimiter}${process.env.PATH ?? ''}`
 const lock = join(root, 'pnpm-lock.yaml')
 const installed = join(root, 'node_modules', '.pnpm', 'lock.yaml')
 const upToDate =
