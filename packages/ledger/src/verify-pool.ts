@@ -204,7 +204,7 @@ export class WorkerPoolVerifier implements SignatureBatchVerifier {
       const id = this.#nextId++
       best.inFlight.set(id, chunk)
       best.worker.ref()
-      const buf = pack(chunk.items, chunk.indices)
+      const buf = packSignedItems(chunk.items, chunk.indices)
       best.worker.postMessage({ id, buf, count: chunk.indices.length }, [buf])
     }
   }
@@ -220,8 +220,11 @@ function fail(batch: Batch, error: Error): void {
   batch.reject(error)
 }
 
-/** publicKey ‖ signature ‖ u32 LE message length ‖ message, per item, in one buffer. */
-export function pack(items: readonly SignedItem[], indices: Int32Array): ArrayBuffer {
+/**
+ * Items `indices` of `items` as one chunk for a worker (crypto/verify-batch.js): publicKey ‖
+ * signature ‖ u32 LE message length ‖ message, per item, in one buffer.
+ */
+export function packSignedItems(items: readonly SignedItem[], indices: Int32Array): ArrayBuffer {
   let size = 0
   for (const i of indices) size += 100 + items[i]!.message.length
   const buf = new ArrayBuffer(size)

@@ -25,7 +25,7 @@ import {
   type SignedItem,
   txFields,
 } from '../../src/index.js'
-import { pack } from '../../src/verify-pool.js'
+import { packSignedItems } from '../../src/verify-pool.js'
 import { alice, bob } from '../helpers/fixtures.js'
 import { buildNext, openTree, putTx, testGenesisJson } from '../helpers/chain.js'
 import { createTestApp } from '../helpers/test-app.js'
@@ -117,7 +117,7 @@ describe('chunk buffers', () => {
     const worker = new Worker(new URL('../../src/crypto/verify-worker.js', import.meta.url))
     try {
       const items = [item(0), item(1), { ...item(2), message: utf8.encode('not what was signed') }]
-      const buf = pack(items, Int32Array.from([0, 1, 2]))
+      const buf = packSignedItems(items, Int32Array.from([0, 1, 2]))
       const size = buf.byteLength
       const reply = new Promise<{ id: number; verdicts: Uint8Array; buf: ArrayBuffer }>((resolve) =>
         worker.once('message', resolve),
