@@ -56,6 +56,15 @@ export class SignatureCache {
 }
 
 /**
+ * The transactions' signatures as verifier items, their signed bytes cut into one buffer
+ * (`Transaction.signingBytesOfAll`) rather than an array per transaction.
+ */
+export function signedItemsOf(txs: readonly Transaction[]): SignedItem[] {
+  const messages = Transaction.signingBytesOfAll(txs)
+  return txs.map((tx, i) => ({ publicKey: tx.sender, message: messages[i]!, signature: tx.signature }))
+}
+
+/**
  * Checks every transaction's signature (those not in the cache) as one batch; throws
  * TX_BAD_SIGNATURE naming the first bad one. Verified transactions are added to the cache.
  */
@@ -71,14 +80,7 @@ export async function verifyTxSignatures(
     if (cache === undefined || !cache.has(tx)) pending.push(i)
   })
   if (pending.length === 0) return
-  const messages = Transaction.signingBytesOfAll(pending.map((i) => txs[i]!))
-  const verdicts = await verifier.verifyBatch(
-    pending.map((i, k) => ({
-      publicKey: txs[i]!.sender,
-      message: messages[k]!,
-      signature: txs[i]!.signature,
-    })),
-  )
+  const verdicts = await verifier.verifyBatch(signedItemsOf(pending.map((i) => txs[i]!)))
   const bad = verdicts.indexOf(false)
   if (bad >= 0) {
     const index = pending[bad]!

@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import {
   createBlockFromBytes,
   SignatureCache,
-  Transaction,
+  signedItemsOf,
   verifyTxSignatures,
   WorkerPoolVerifier,
   type SignatureBatchVerifier,
@@ -136,14 +136,10 @@ export async function runCase(
     // The signed items of the block, decoded afresh for each use rather than kept: a second
     // decoded copy of the block held through the validation rounds would count in their peak
     // memory, and a validating node holds no such thing.
-    // The signed bytes in one buffer (Transaction.signingBytesOfAll), as the validating node
-    // cuts them: one array per transaction would leave tens of thousands of small allocations
-    // behind in malloc's heap between the rounds.
-    const signedItems = (): SignedItem[] => {
-      const txs = createBlockFromBytes(block.bytes).txs
-      const messages = Transaction.signingBytesOfAll(txs)
-      return txs.map((t, i) => ({ publicKey: t.sender, message: messages[i]!, signature: t.signature }))
-    }
+    // Cut as the validating node cuts them (one buffer of signed bytes): one array per
+    // transaction would leave tens of thousands of small allocations behind in malloc's heap
+    // between the rounds.
+    const signedItems = (): SignedItem[] => signedItemsOf(createBlockFromBytes(block.bytes).txs)
     const itemCount = createBlockFromBytes(block.bytes).txs.length
     const rawRound = async (name: VerifierName): Promise<number> => {
       const items = signedItems()
