@@ -4,9 +4,10 @@
  * The main thread runs the pinned rule's cheap checks (lengths, R, S, acceptable public key:
  * crypto/verify.ts), cuts the remaining items into chunks and hands chunks to the least busy
  * worker, at most two in flight per worker so that a worker slowed by other load gets less. A
- * chunk is packed into one transferable buffer when it is sent, so only the chunks in flight
- * hold copies of their items (a 50,000-signature batch: ~4 of 16 chunks, not all ~17 MB). Workers (crypto/verify-worker.js) make the OpenSSL call with their own
- * cached key objects and send back one byte per item. Verdicts come back in input order.
+ * chunk is packed into one transferable buffer when it is sent, so only the chunks in flight hold
+ * copies of their items (a 50,000-signature batch: ~4 of 16 chunks, not all ~17 MB). Workers
+ * (crypto/verify-worker.js) make the OpenSSL call with their own cached key objects and send back
+ * one byte per item. Verdicts come back in input order.
  *
  * Unlike node:crypto's callback `verify` on libuv's pool (`threadPoolVerifier`), this leaves
  * libuv's threads to LevelDB and keeps the main thread free while a block's signatures are
