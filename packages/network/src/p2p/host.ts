@@ -18,6 +18,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { ConfigError, ConfigErrorCode } from '../errors.js'
 import type { Logger } from '../logger.js'
+import { fastGossipMessageId } from './gossip.js'
 import type { MemberGater } from './member-gater.js'
 import { syncProtocol, type SyncProtocol, type SyncProtocolInit } from './sync-protocol.js'
 
@@ -107,6 +108,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         maxInboundDataLength: opts.maxGossipBytes + 64 * 1024,
         maxOutboundBufferSize: Math.max(16 * 1024 * 1024, opts.maxGossipBytes * 4),
         messageProcessingConcurrency: 32,
+        fastMsgIdFn: fastGossipMessageId,
       }),
       sync: syncProtocol(opts.sync),
     },

@@ -12,6 +12,7 @@ import {
   ACCEPT,
   decodeTxBatch,
   encodeTxBatch,
+  fastGossipMessageId,
   Gossip,
   GOSSIP_TXS_DOMAIN,
   gossipTopic,
@@ -25,6 +26,8 @@ import {
 import { PeerScores, Penalty } from '../../src/p2p/peer-scores.js'
 import { silentLogger } from '../../src/logger.js'
 import { createMetrics, type NodeMetrics } from '../../src/metrics.js'
+import { peerIdOfSeed } from '../../src/p2p/host.js'
+import { memberHost } from '../helpers/member-host.js'
 
 const CHAIN = 'test'
 const params = DEFAULT_CHAIN_PARAMS
@@ -256,5 +259,52 @@ describe('tx gossip batching', () => {
     expect(await validate(batch(10, 3))).toBe(TopicValidatorResult.Ignore)
     expect(await validate(batch(20, 1))).toBe(TopicValidatorResult.Accept)
     expect(await validate(batch(30, 1))).toBe(TopicValidatorResult.Ignore)
+  })
+})
+
+describe('fast gossip message id', () => {
+  const from = new Uint8Array([0, 36, 8, 1, 18, 32, 7, 7])
+  const frame = (f: Partial<{ from: Uint8Array; seqno: Uint8Array; data: Uint8Array }>) => ({
+    topic: 't',
+    ...f,
+  })
+  const seqno = (n: number) => new Uint8Array([0, 0, 0, 0, 0, 0, 0, n])
+  const data = new Uint8Array([1, 2, 3])
+
+  it.each([
+    [
+      'a forwarded copy (same origin and seqno)',
+      { from, seqno: seqno(1), data },
+      { from, seqno: seqno(1) },
+      true,
+    ],
+    [
+      'another seqno of the same origin (a re-broadcast)',
+      { from, seqno: seqno(1) },
+      { from, seqno: seqno(2) },
+      false,
+    ],
+    ['another origin', { from, seqno: seqno(1) }, { from: from.slice(0, 7), seqno: seqno(1) }, false],
+    [
+      'origin bytes moved into the seqno',
+      { from, seqno: seqno(1) },
+      { from: from.slice(0, 7), seqno: new Uint8Array([7, ...seqno(1)]) },
+      false,
+    ],
+    ['a frame without origin or seqno', { from, seqno: seqno(1) }, { data }, false],
+  ])('%s: same id %s', (_, a, b, same) => {
+    expect(fastGossipMessageId(frame(a)) === fastGossipMessageId(frame(b))).toBe(same)
+  })
+
+  it('is what a member host gives gossipsub', async () => {
+    const seed = keyPairFromSeed('fast-id').secretKey
+    const h = await memberHost(seed, [(await peerIdOfSeed(seed)).toString()], { chainId: CHAIN })
+    try {
+      // The implementation's options (not part of the GossipSub interface).
+      const { opts } = h.services.pubsub as unknown as { opts: { fastMsgIdFn?: unknown } }
+      expect(opts.fastMsgIdFn).toBe(fastGossipMessageId)
+    } finally {
+      await h.stop()
+    }
   })
 })
