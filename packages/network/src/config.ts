@@ -29,7 +29,10 @@ export type ConsensusTimingConfig = {
    * starting the next height: an idle chain makes an empty block this often.
    */
   readonly idleBlockIntervalMs: number
-  /** Re-broadcast own proposal and votes this often (consensus.md rule 14). */
+  /**
+   * Re-broadcast the round's proposal and votes this often while consensus stays at one step
+   * this long (consensus.md rule 14).
+   */
   readonly rebroadcastMs: number
 }
 

@@ -10,6 +10,7 @@ import {
   openMemoryStore,
   parseGenesis,
   signProposal,
+  signVote,
   SparseMerkleTree,
   toHex,
   VoteType,
@@ -82,81 +83,113 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
 }
 
-describe('ConsensusDriver: propose timeout during validation', () => {
-  const drivers: ConsensusDriver[] = []
-  afterEach(async () => {
-    for (const d of drivers.splice(0)) await d.stop()
+const drivers: ConsensusDriver[] = []
+afterEach(async () => {
+  for (const d of drivers.splice(0)) await d.stop()
+})
+
+type SetUpOptions = {
+  /** Real-time interval of the re-broadcast duty (default: longer than any test). */
+  readonly rebroadcastMs?: number
+  /** Pending transactions in the mempool before the driver starts. */
+  readonly pendingTxs?: number
+  readonly maxBlockTxs?: number
+}
+
+/**
+ * A non-proposing validator of height 1 (of four) whose validations wait for `release()`, and
+ * the proposer's proposal and block for it. Counts what it publishes.
+ */
+async function setUp(opts: SetUpOptions = {}) {
+  const validators = Array.from({ length: 4 }, () => generateKeyPair())
+  const chain = await openChain(validators)
+  const proposerKey = chain.nextValidators.proposer(1, 0).publicKey
+  const self = validators.find((k) => toHex(k.publicKey) !== toHex(proposerKey))!
+  const proposer = validators.find((k) => toHex(k.publicKey) === toHex(proposerKey))!
+
+  // The proposer's block, built on its own copy of the chain.
+  const builder = await openChain(validators)
+  const clock = new ManualClock()
+  const { executed } = await builder.buildBlock({
+    candidates: [],
+    proposer: proposer.publicKey,
+    round: 0,
+    timeMs: clock.now(),
   })
+  const block: Block = executed.block
+  const proposal = signProposal(
+    { chainId: CHAIN_ID, height: 1, round: 0, validRound: -1, blockHash: block.hash() },
+    proposer.secretKey,
+    proposer.publicKey,
+  )
 
-  async function setUp() {
-    const validators = Array.from({ length: 4 }, () => generateKeyPair())
-    const chain = await openChain(validators)
-    const proposerKey = chain.nextValidators.proposer(1, 0).publicKey
-    const self = validators.find((k) => toHex(k.publicKey) !== toHex(proposerKey))!
-    const proposer = validators.find((k) => toHex(k.publicKey) === toHex(proposerKey))!
-
-    // The proposer's block, built on its own copy of the chain.
-    const builder = await openChain(validators)
-    const clock = new ManualClock()
-    const { executed } = await builder.buildBlock({
-      candidates: [],
-      proposer: proposer.publicKey,
-      round: 0,
-      timeMs: clock.now(),
-    })
-    const block: Block = executed.block
-    const proposal = signProposal(
-      { chainId: CHAIN_ID, height: 1, round: 0, validRound: -1, blockHash: block.hash() },
-      proposer.secretKey,
-      proposer.publicKey,
-    )
-
-    // Validation on this node waits until the test releases it.
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    let validations = 0
-    const validate = chain.validateBlock.bind(chain)
-    chain.validateBlock = async (...args) => {
-      validations++
-      await held
-      return validate(...args)
-    }
-
-    const prevotes: Vote[] = []
-    const gossip = {
-      publishProposal: async () => {},
-      publishVote: async (v: Vote) => {
-        if (v.type === VoteType.PREVOTE) prevotes.push(v)
-      },
-    } as unknown as Gossip
-    const metrics = createMetrics()
-    const driver = new ConsensusDriver({
-      chain,
-      mempool: new Mempool({
-        checkTx: (tx, o) => chain.checkTx(tx, o),
-        nonceOf: (s) => chain.nonceOf(s),
-        isCommitted: async () => false,
-      }),
-      gossip,
-      wal: new Wal(await openMemoryStore()),
-      validatorKey: self,
-      timing: { ...DEVNET_TIMING, rebroadcastMs: 60_000 },
-      maxBlockTxs: 100,
-      clock,
-      commitLane: new Mutex(),
-      gate: new PriorityGate(),
-      onCommitted: async () => {},
-      requestSync: () => {},
-      logger: silentLogger(),
-      metrics,
-    })
-    drivers.push(driver)
-    await driver.start()
-    await settle()
-    expect(driver.height).toBe(1)
-    return { driver, clock, block, proposal, release, prevotes, metrics, validations: () => validations }
+  // Validation on this node waits until the test releases it.
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  let validations = 0
+  const validate = chain.validateBlock.bind(chain)
+  chain.validateBlock = async (...args) => {
+    validations++
+    await held
+    return validate(...args)
   }
 
+  const prevotes: Vote[] = []
+  const published = { proposals: 0, votes: 0 }
+  const gossip = {
+    publishProposal: async () => {
+      published.proposals++
+    },
+    publishVote: async (v: Vote) => {
+      published.votes++
+      if (v.type === VoteType.PREVOTE) prevotes.push(v)
+    },
+  } as unknown as Gossip
+  const metrics = createMetrics()
+  const mempool = new Mempool({
+    checkTx: (tx, o) => chain.checkTx(tx, o),
+    nonceOf: (s) => chain.nonceOf(s),
+    isCommitted: async () => false,
+  })
+  // Only the driver's decision to skip the commit timeout reads the size; building takes none.
+  if (opts.pendingTxs !== undefined) Object.defineProperty(mempool, 'size', { value: opts.pendingTxs })
+  const driver = new ConsensusDriver({
+    chain,
+    mempool,
+    gossip,
+    wal: new Wal(await openMemoryStore()),
+    validatorKey: self,
+    timing: { ...DEVNET_TIMING, rebroadcastMs: opts.rebroadcastMs ?? 60_000 },
+    maxBlockTxs: opts.maxBlockTxs ?? 100,
+    clock,
+    commitLane: new Mutex(),
+    gate: new PriorityGate(),
+    onCommitted: async () => {},
+    requestSync: () => {},
+    logger: silentLogger(),
+    metrics,
+  })
+  drivers.push(driver)
+  await driver.start()
+  await settle()
+  expect(driver.height).toBe(1)
+  return {
+    driver,
+    chain,
+    validators,
+    self,
+    clock,
+    block,
+    proposal,
+    release,
+    prevotes,
+    published,
+    metrics,
+    validations: () => validations,
+  }
+}
+
+describe('ConsensusDriver: propose timeout during validation', () => {
   it('prevotes for a proposal whose validation outlasts the propose timeout', async () => {
     const t = await setUp()
     await t.driver.onProposal(t.proposal, t.block, 'peer')
@@ -200,5 +233,63 @@ describe('ConsensusDriver: propose timeout during validation', () => {
     expect(t.prevotes[0]!.blockHash).toBeNull()
     expect((await t.metrics.proposeTimeoutsDeferred.get()).values[0]?.value ?? 0).toBe(0)
     t.release()
+  })
+})
+
+describe('ConsensusDriver: re-broadcast duty', () => {
+  const realMs = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  it('re-broadcasts the round only after staying at one step for rebroadcastMs', async () => {
+    const t = await setUp({ rebroadcastMs: 20 })
+    t.release()
+    await t.driver.onProposal(t.proposal, t.block, 'peer')
+    await settle()
+    expect(t.prevotes).toHaveLength(1) // now at the prevote step, waiting for more prevotes
+    const before = { ...t.published }
+
+    // The step was entered just now on the driver's clock: several duty ticks do nothing.
+    await realMs(100)
+    expect(t.published).toEqual(before)
+
+    // Stalled at that step for the interval: the duty re-sends the proposal and own prevote.
+    t.clock.advance(20)
+    await realMs(100)
+    expect(t.published.proposals).toBeGreaterThan(before.proposals)
+    expect(t.published.votes).toBeGreaterThan(before.votes)
+    expect(t.driver.step).toBe('prevote')
+  })
+})
+
+describe('ConsensusDriver: after a commit', () => {
+  /** The other validators' prevotes and precommits for the proposal's block: height 1 decides. */
+  async function decideHeightOne(t: Awaited<ReturnType<typeof setUp>>): Promise<void> {
+    t.release()
+    await t.driver.onProposal(t.proposal, t.block, 'peer')
+    await settle()
+    const others = t.validators.filter((k) => toHex(k.publicKey) !== toHex(t.self.publicKey)).slice(0, 2)
+    for (const type of [VoteType.PREVOTE, VoteType.PRECOMMIT]) {
+      for (const k of others) {
+        const fields = { chainId: CHAIN_ID, type, height: 1, round: 0, blockHash: t.block.hash() }
+        await t.driver.onVote(signVote(fields, k.secretKey, k.publicKey), 'peer')
+        await settle()
+      }
+    }
+    expect(t.chain.height).toBe(1)
+  }
+
+  it.each([
+    { pending: 3, maxBlockTxs: 3, waitsMs: 0, why: 'a full block is pending: no wait' },
+    { pending: 2, maxBlockTxs: 3, waitsMs: DEVNET_TIMING.commitTimeoutMs, why: 'less: the commit timeout' },
+  ])('next height after $waitsMs ms ($why)', async ({ pending, maxBlockTxs, waitsMs }) => {
+    const t = await setUp({ pendingTxs: pending, maxBlockTxs })
+    await decideHeightOne(t)
+    if (waitsMs > 0) {
+      t.clock.advance(waitsMs - 1)
+      await settle()
+      expect(t.driver.height).toBe(1)
+    }
+    t.clock.advance(waitsMs === 0 ? 0 : 1)
+    await settle()
+    expect(t.driver.height).toBe(2)
   })
 })
