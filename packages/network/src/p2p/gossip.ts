@@ -25,6 +25,7 @@ import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/goss
 import type { RPC } from '@libp2p/gossipsub/message'
 import type { PeerId } from '@libp2p/interface'
 import {
+  byteString,
   createBlockFromBytes,
   createProposalFromBytes,
   createTxFromBytes,
@@ -138,11 +139,7 @@ export function decodeTxBatch(data: Uint8Array, chainId: string, params: ChainPa
 export function fastGossipMessageId(msg: RPC.Message): string {
   if (msg.from === undefined || msg.seqno === undefined) return 'unsigned'
   // The origin's length first: no two (origin, seqno) pairs give one id.
-  return `${msg.from.length}/${latin1(msg.from)}${latin1(msg.seqno)}`
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+  return `${msg.from.length}/${byteString(msg.from)}${byteString(msg.seqno)}`
 }
 
 /** A handler's decision about a well-formed message. */
