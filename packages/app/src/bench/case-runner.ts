@@ -31,7 +31,7 @@ import {
   type StateFixture,
 } from './fixture.js'
 import { loadAverage, median } from './machine.js'
-import { PeakRssMeter, settleMemory } from './peak-rss.js'
+import { PeakRssMeter, settleMemory, type AnonPeakProbe } from './peak-rss.js'
 import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
 import { PHASES, type CaseResult, type PhaseTimes, type RunFigures, type VerifierName } from './types.js'
 
@@ -49,7 +49,14 @@ export type CaseInput = {
 
 export type CaseProgress = { readonly done: number; readonly total: number; readonly step: string }
 
-type Round = { phases: PhaseTimes; batchMs: number; totalMs: number; cpuMs: number; peakRssMb: number }
+type Round = {
+  phases: PhaseTimes
+  batchMs: number
+  totalMs: number
+  cpuMs: number
+  peakRssMb: number
+  peakAnonRssMb: number | undefined
+}
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
@@ -69,7 +76,7 @@ async function validationRound(
       await verifyTxSignatures(createBlockFromBytes(block.bytes, chain.params).txs, verifier, signatureCache)
     }
     await settleMemory(gc)
-    memory.startStretch()
+    await memory.startStretch()
     const times: Record<string, number> = {}
     let batchMs = 0
     const cpu = process.cpuUsage()
@@ -90,8 +97,10 @@ async function validationRound(
     times.persist = end - persistStart
     const used = process.cpuUsage(cpu)
     const peakRssMb = memory.stretchPeakMb()
+    const peakAnonRssMb = await memory.stretchAnonPeakMb()
     const phases = Object.fromEntries(PHASES.map((p) => [p, times[p] ?? 0])) as PhaseTimes
-    return { phases, batchMs, totalMs: end - started, cpuMs: (used.user + used.system) / 1000, peakRssMb }
+    const cpuMs = (used.user + used.system) / 1000
+    return { phases, batchMs, totalMs: end - started, cpuMs, peakRssMb, peakAnonRssMb }
   } finally {
     await close()
   }
@@ -109,12 +118,23 @@ function figures(rounds: readonly Round[], txs: number, rawLimitPerSecond: numbe
     cpuMs: median(rounds.map((r) => r.cpuMs)),
     roundsMs: rounds.map((r) => r.totalMs),
     peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb)),
+    ...maxOf(
+      'peakAnonRssMb',
+      rounds.map((r) => r.peakAnonRssMb),
+    ),
   }
+}
+
+/** `{ [name]: the largest }`, or nothing if any value is missing. */
+function maxOf<K extends string>(name: K, values: readonly (number | undefined)[]): { [k in K]?: number } {
+  if (values.length === 0 || values.some((v) => v === undefined)) return {}
+  return { [name]: Math.max(...(values as number[])) } as { [k in K]?: number }
 }
 
 export async function runCase(
   input: CaseInput,
   onProgress: (p: CaseProgress) => void = () => {},
+  anon?: AnonPeakProbe,
 ): Promise<CaseResult> {
   const fixture = await ensureStateFixture({
     root: input.dir,
@@ -124,7 +144,7 @@ export async function runCase(
   })
   const work = join(input.dir, `work-${process.pid}`)
   const block = await ensureBlockFixture({ fixture, txs: input.txs, seed: input.seed + 1, work })
-  const memory = new PeakRssMeter()
+  const memory = new PeakRssMeter(anon)
   const pool = new WorkerPoolVerifier()
   pool.warmUp()
   const verifier = verifierByName(input.verifier, pool)
@@ -197,6 +217,7 @@ export async function runCase(
       noblePerSecond: noble,
       nobleSample: sample.length,
       peakRssMb: Math.max(coldFigures.peakRssMb, warmFigures.peakRssMb),
+      ...maxOf('peakAnonRssMb', [coldFigures.peakAnonRssMb, warmFigures.peakAnonRssMb]),
       processPeakRssMb: memory.processPeakMb(),
       loadAverage: loadAverage(),
     }

@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { compiledEntry, withMallocTunables } from '@govchain/network'
 import cliProgress from 'cli-progress'
-import type { ChildMessage } from './case-child.js'
+import { AnonMemorySampler } from './anon-memory.js'
+import type { ChildMessage, ParentMessage } from './case-child.js'
 import type { CaseInput } from './case-runner.js'
 import { BenchError, BenchErrorCode } from './errors.js'
 import { ensureBlockFixture, ensureStateFixture } from './fixture.js'
@@ -80,11 +81,18 @@ function runCaseProcess(input: CaseInput, onProgress: (done: number, total: numb
     env: withMallocTunables(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  const anon = new AnonMemorySampler(child.pid!)
+  const answer = (m: ParentMessage) => void child.send(m)
   return new Promise<CaseResult>((resolve, reject) => {
     let settled = false
     child.on('message', (m: ChildMessage) => {
       if (m.type === 'progress') onProgress(m.done, m.total, m.step)
-      else if (m.type === 'result') {
+      else if (m.type === 'stretch') {
+        if (m.at === 'start') {
+          anon.reset()
+          answer({ type: 'stretch-started' })
+        } else answer({ type: 'stretch-peak', anonMb: anon.peakMb() ?? null })
+      } else if (m.type === 'result') {
         settled = true
         resolve(m.result)
       } else {
@@ -98,6 +106,7 @@ function runCaseProcess(input: CaseInput, onProgress: (done: number, total: numb
       }
     })
     child.on('exit', (code) => {
+      anon.close()
       if (!settled)
         reject(
           new BenchError(

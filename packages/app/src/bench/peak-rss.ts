@@ -19,12 +19,29 @@ function highWaterKb(): number {
   return process.resourceUsage().maxRSS
 }
 
+/**
+ * Peak anonymous memory of a stretch, measured from outside the process (anon-memory.ts): the
+ * case process asks the process that started it.
+ */
+export type AnonPeakProbe = {
+  /** Resolves once the outside sampler has started the stretch. */
+  start(): Promise<void>
+  /** Peak anonymous RSS (MB) since start(), or undefined where it cannot be measured. */
+  end(): Promise<number | undefined>
+}
+
 export class PeakRssMeter {
   #lifeKb = 0
   #resettable = true
+  readonly #anon: AnonPeakProbe | undefined
+
+  constructor(anon?: AnonPeakProbe) {
+    this.#anon = anon
+  }
 
   /** Starts a stretch: its peak is measured from now. */
-  startStretch(): void {
+  async startStretch(): Promise<void> {
+    await this.#anon?.start()
     this.#lifeKb = Math.max(this.#lifeKb, highWaterKb())
     if (!this.#resettable) return
     try {
@@ -37,6 +54,11 @@ export class PeakRssMeter {
   /** Peak RSS (MB) since the stretch started (the whole-life peak where no reset is possible). */
   stretchPeakMb(): number {
     return Math.round(highWaterKb() / 1024)
+  }
+
+  /** Peak anonymous RSS (MB) since the stretch started; undefined without a probe. */
+  async stretchAnonPeakMb(): Promise<number | undefined> {
+    return this.#anon?.end()
   }
 
   /** Peak RSS (MB) over the process's life so far. */

@@ -64,6 +64,7 @@ export function formatReport(report: ValidationBenchReport): string {
         'warm tx/s',
         'warm ratio',
         'peak RSS*',
+        'anon peak†',
       ],
       cases.map((c) => [
         caseLabel(c),
@@ -75,6 +76,7 @@ export function formatReport(report: ValidationBenchReport): string {
         n0(c.warm.txsPerSecond),
         pct(c.warm.ratioToRawLimit),
         `${n0(c.peakRssMb)} MB`,
+        c.peakAnonRssMb === undefined ? '–' : `${n0(c.peakAnonRssMb)} MB`,
       ]),
     ),
   )
@@ -82,6 +84,9 @@ export function formatReport(report: ValidationBenchReport): string {
     'ratio = validated tx/s ÷ raw limit (the same signatures verified alone, fastest verifier, all cores, same run)',
     '* peak resident memory while validating: the highest of the rounds, each from its start (what the process',
     '  still holds then counts) to the block persisted; the whole process, raw-limit runs included: processPeakRssMb',
+    '† the peak of anonymous memory alone (heap, buffers, native allocations), sampled every 5 ms: RSS also counts',
+    "  files mapped in, node's code and the LevelDB table files that LevelDB reads through read-only mappings",
+    '  (page cache the kernel drops under pressure; on 1M keys most of the database)',
   )
   out.push('')
 

@@ -69,6 +69,12 @@ export type RunFigures = {
   readonly roundsMs: readonly number[]
   /** Highest peak RSS of a round, from its start (after a GC) to the block persisted (MB). */
   readonly peakRssMb: number
+  /**
+   * Highest peak of a round's anonymous memory, over the same stretch (MB): RSS without the
+   * files mapped into the process (anon-memory.ts). Sampled every 5 ms; absent where
+   * /proc/PID/status cannot be read.
+   */
+  readonly peakAnonRssMb?: number
 }
 
 export type CaseResult = {
@@ -96,6 +102,8 @@ export type CaseResult = {
    * each measured from the round's start (what the process still holds then counts).
    */
   readonly peakRssMb: number
+  /** The same for anonymous memory only (RunFigures.peakAnonRssMb). */
+  readonly peakAnonRssMb?: number
   /** Peak resident memory of the whole process that ran this case, raw-limit runs included (MB). */
   readonly processPeakRssMb: number
   readonly loadAverage: readonly number[]

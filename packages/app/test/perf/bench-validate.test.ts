@@ -61,6 +61,12 @@ describe('bench validate', () => {
       expect(c.peakRssMb).toBeGreaterThan(10)
       expect(c.processPeakRssMb).toBeGreaterThanOrEqual(c.peakRssMb)
       expect(c.peakRssMb).toBe(Math.max(c.cold.peakRssMb, c.warm.peakRssMb))
+      if (process.platform === 'linux') {
+        // Sampled by this process while the case process validated (asked over IPC per round).
+        expect(c.peakAnonRssMb).toBeGreaterThan(10)
+        expect(c.peakAnonRssMb).toBeLessThanOrEqual(c.peakRssMb)
+        expect(c.peakAnonRssMb).toBe(Math.max(c.cold.peakAnonRssMb!, c.warm.peakAnonRssMb!))
+      }
     }
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ValidationBenchReport
     expect(json.cases).toHaveLength(2)
@@ -69,6 +75,7 @@ describe('bench validate', () => {
     expect(html).toContain('<svg')
     expect(out.text()).toContain('ratio = validated tx/s ÷ raw limit')
     expect(out.text()).toContain('40 txs')
+    if (process.platform === 'linux') expect(out.text()).toContain('anon peak†')
   }, 120_000)
 
   it('refuses a state too small for the workload with a coded error', async () => {
