@@ -122,6 +122,8 @@ describe('govchain bench load against a running devnet', () => {
       expect(n.alive).toBe(true)
       expect(n.cpuPercent).toBeGreaterThan(0)
       expect(n.rssPeakMiB).toBeGreaterThan(10)
+      expect(n.anonPeakMiB).toBeGreaterThan(10)
+      expect(n.anonPeakMiB).toBeLessThanOrEqual(n.rssPeakMiB!)
       expect(n.metrics?.heights).toBeGreaterThan(0)
       // What the node wrote, and what its LevelDB wrote (whole MB: maybe nothing yet).
       expect(n.metrics?.storeWrittenMiB).toBeGreaterThan(0)

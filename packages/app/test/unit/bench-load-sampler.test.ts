@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { metricsDelta, parseMetrics, readProcCpuSeconds } from '../../src/bench/load/sampler.js'
+import {
+  metricsDelta,
+  parseMetrics,
+  readProcCpuSeconds,
+  readProcMemoryBytes,
+} from '../../src/bench/load/sampler.js'
 
 const linux = process.platform === 'linux'
 
@@ -26,6 +31,22 @@ describe('bench load: CPU time from /proc', () => {
   it('reads null for a process or thread that does not exist', () => {
     expect(readProcCpuSeconds(2 ** 30)).toBeNull()
     expect(readProcCpuSeconds(process.pid, 2 ** 30)).toBeNull()
+  })
+})
+
+describe('bench load: memory from /proc', () => {
+  it.skipIf(!linux)('reads RSS and its anonymous part; a touched buffer counts in both', () => {
+    const before = readProcMemoryBytes(process.pid)
+    const big = Buffer.alloc(64 * 1024 * 1024, 1)
+    const after = readProcMemoryBytes(process.pid)
+    expect(big[big.length - 1]).toBe(1)
+    expect(before.anon!).toBeLessThanOrEqual(before.rss!)
+    expect(after.anon! - before.anon!).toBeGreaterThanOrEqual(48 * 1024 * 1024)
+    expect(after.rss! - before.rss!).toBeGreaterThanOrEqual(48 * 1024 * 1024)
+  })
+
+  it('reads null for a process that does not exist', () => {
+    expect(readProcMemoryBytes(2 ** 30)).toEqual({ rss: null, anon: null })
   })
 })
 

@@ -51,6 +51,7 @@ describe('bench load: the window in slices', () => {
     mainThreadCpuPercent: cpu,
     rssMeanMiB: rss,
     rssPeakMiB: rss,
+    anonPeakMiB: rss,
     mempoolPeak: 0,
     alive: true,
   })

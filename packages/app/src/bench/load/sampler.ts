@@ -6,6 +6,7 @@
  * timings, rejections by code).
  */
 import { readFileSync } from 'node:fs'
+import { rssAnonKb } from '../anon-memory.js'
 import type { NodeHttp } from './http.js'
 
 /** USER_HZ: 100 on every Linux this runs on (procfs reports utime/stime in these ticks). */
@@ -30,12 +31,18 @@ export function readProcCpuSeconds(pid: number, tid?: number): number | null {
   }
 }
 
-export function readProcRssBytes(pid: number): number | null {
+/**
+ * Resident memory of a process (bytes), and of it the anonymous part: without the files mapped
+ * in, among them LevelDB's table files, which it reads through read-only mappings (anon-memory.ts).
+ */
+export function readProcMemoryBytes(pid: number): { rss: number | null; anon: number | null } {
   try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) * 1024 : null
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(status)
+    const anon = rssAnonKb(status)
+    return { rss: m ? Number(m[1]) * 1024 : null, anon: anon === undefined ? null : anon * 1024 }
   } catch {
-    return null
+    return { rss: null, anon: null }
   }
 }
 
@@ -61,6 +68,8 @@ export type NodeUsage = {
   readonly mainThreadCpuPercent: number | null
   readonly rssMeanMiB: number | null
   readonly rssPeakMiB: number | null
+  /** Peak of the anonymous part of RSS (the process's own allocations), one-second samples. */
+  readonly anonPeakMiB: number | null
   readonly mempoolPeak: number
   readonly alive: boolean
 }
@@ -69,6 +78,7 @@ type Series = {
   cpu: number | null
   mainCpu: number | null
   rss: number | null
+  anon: number | null
   mempool: number
   height: number
 }
@@ -104,10 +114,11 @@ export class UsageSampler {
     const t = performance.now()
     this.#times.push(t)
     this.#nodes.forEach((n, i) => {
+      const memory = n.pid === null ? { rss: null, anon: null } : readProcMemoryBytes(n.pid)
       const s: Series = {
         cpu: n.pid === null ? null : readProcCpuSeconds(n.pid),
         mainCpu: n.pid === null ? null : readProcCpuSeconds(n.pid, n.pid),
-        rss: n.pid === null ? null : readProcRssBytes(n.pid),
+        ...memory,
         mempool: this.mempool[i]!,
         height: this.heights[i]!,
       }
@@ -151,6 +162,7 @@ export class UsageSampler {
         }
       }
       const rss = s.map((x) => x.rss).filter((x): x is number => x !== null)
+      const anon = s.map((x) => x.anon).filter((x): x is number => x !== null)
       const mib = (b: number) => b / (1024 * 1024)
       return {
         name: n.name,
@@ -160,6 +172,7 @@ export class UsageSampler {
         mainThreadCpuPercent,
         rssMeanMiB: rss.length ? mib(rss.reduce((a, b) => a + b, 0) / rss.length) : null,
         rssPeakMiB: rss.length ? mib(Math.max(...rss)) : null,
+        anonPeakMiB: anon.length ? mib(Math.max(...anon)) : null,
         mempoolPeak: Math.max(0, ...s.map((x) => x.mempool)),
         alive: n.pid === null ? true : isAlive(n.pid),
       }
