@@ -888,8 +888,14 @@ class Batch {
       if (depth < this.cacheDepth) {
         left = settledSide(left)
         right = settledSide(right)
+        node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
+      } else {
+        // A page top at cacheDepth, linked into the new cached levels until commit() trims it:
+        // its child hashes are views into the page read from the database or into the batch's
+        // slab, and would keep those buffers alive (~90 MB at 50,000 transactions on a
+        // 1,000,000-key state), so it gets copies.
+        node = TreeNode.internal(left.hash.slice(), left.kind, right.hash.slice(), right.kind)
       }
-      node = TreeNode.internal(left.hash, left.kind, right.hash, right.kind)
     }
     node.left = left.node
     node.right = right.node

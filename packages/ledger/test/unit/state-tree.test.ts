@@ -441,6 +441,31 @@ describe('SparseMerkleTree: prepare / commit', () => {
     )
   })
 
+  it('a prepared update keeps no views into the pages it read or its scratch buffers', async () => {
+    // The new pages at cacheDepth stay linked into the new tree until commit(): their child
+    // hashes must be their own, or each would keep a page read from the database (or the batch's
+    // slab of new hashes) alive for as long.
+    const { store, tree: built } = await committedTree({ cacheDepth: 4 }, THREE_BYTE_KEYS)
+    const tree = await SparseMerkleTree.open(store, built.root(), { cacheDepth: 4, groupSize: 2 })
+    const changes = normalize(
+      THREE_BYTE_KEYS.filter((_, i) => i % 7 === 0).map((c) => ({ key: c.key, value: new Uint8Array([9]) })),
+    )
+    const update = await tree.prepare(changes)
+    const deltas = (tree as unknown as { deltas: WeakMap<object, { root: TreeNode | null }> }).deltas
+    const owns = (a: Uint8Array) => a.byteOffset === 0 && a.buffer.byteLength === a.length
+    let pageTops = 0
+    const walk = (n: TreeNode, d: number): void => {
+      if (d === 4 && !n.isLeaf) {
+        pageTops++
+        expect(owns(n.a) && owns(n.b) && owns(n.hash)).toBe(true)
+      }
+      for (const c of [n.left, n.right]) if (c !== undefined && d < 4) walk(c, d + 1)
+    }
+    walk(deltas.get(update)!.root!, 0)
+    expect(pageTops).toBeGreaterThan(8) // most of the 16 positions at depth 4 changed
+    await store.close()
+  })
+
   it('writes the pages of many groups in one synced write while they fit in a segment', async () => {
     const inner = await openMemoryStore()
     const writes: { count: number; sync: boolean | undefined }[] = []
