@@ -30,7 +30,12 @@ import type { PreparedStateUpdate, StateReader, StateTree } from './state/types.
 import { MetaKey } from './storage/buckets.js'
 import { BlockStore } from './storage/block-store.js'
 import { StorageError, StorageErrorCode, type KvStore } from './storage/kv.js'
-import { SignatureCache, verifyTxSignatures, type SignatureBatchVerifier } from './signatures.js'
+import {
+  cacheValidSignatures,
+  SignatureCache,
+  verifyTxSignatures,
+  type SignatureBatchVerifier,
+} from './signatures.js'
 import { sharedVerifyPool } from './verify-pool.js'
 import { TxError, TxErrorCode, type Transaction } from './tx.js'
 import {
@@ -498,6 +503,15 @@ export class Chain {
       throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce}, expected ${expected}`, { expected })
     await verifyTxSignatures([tx], this.#verifier, this.signatureCache)
     await this.app.checkTx(tx, prefixedReader(this.#tree, APP_NAMESPACE), { chainId: this.chainId, height })
+  }
+
+  /**
+   * Verifies the signatures of transactions about to be admitted (`checkTx` one by one) as one
+   * batch on the verifier's threads, caching the valid ones; returns the number of invalid ones,
+   * which `checkTx` then refuses as usual.
+   */
+  preverifySignatures(txs: readonly Transaction[]): Promise<number> {
+    return cacheValidSignatures(txs, this.#verifier, this.signatureCache)
   }
 
   async nonceOf(sender: Uint8Array): Promise<number> {

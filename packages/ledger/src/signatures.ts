@@ -88,3 +88,26 @@ export async function verifyTxSignatures(
   }
   if (cache) for (const i of pending) cache.add(txs[i]!)
 }
+
+/**
+ * Verifies, as one batch, the signatures of the transactions in `txs` that `cache` does not hold
+ * yet, and adds the valid ones to it; an invalid one is only counted (whoever checks that
+ * transaction reports it). Returns the number of invalid signatures. For admission of many
+ * transactions at once: each is then checked alone and finds its signature in the cache, while
+ * the verification itself ran on the verifier's threads.
+ */
+export async function cacheValidSignatures(
+  txs: readonly Transaction[],
+  verifier: SignatureBatchVerifier,
+  cache: SignatureCache,
+): Promise<number> {
+  const pending = txs.filter((tx) => !cache.has(tx))
+  if (pending.length === 0) return 0
+  const verdicts = await verifier.verifyBatch(signedItemsOf(pending))
+  let invalid = 0
+  verdicts.forEach((ok, i) => {
+    if (ok) cache.add(pending[i]!)
+    else invalid++
+  })
+  return invalid
+}

@@ -303,6 +303,8 @@ export class GovchainNode implements ApiBackend {
     await host.start()
     if (signal.aborted) return
     gossip.start({
+      // A batch's signatures in one go on the verifier's threads; admission then finds them cached.
+      beforeTxs: (txs) => this.#chain!.preverifySignatures(txs),
       onTx: (tx, from) => this.#onGossipTx(tx, from),
       onProposal: (p, b, from) => this.#driver!.onProposal(p, b, from),
       onVote: (v, from) => this.#driver!.onVote(v, from),

@@ -11,6 +11,7 @@ import {
   type Genesis,
   type LargeBlockCollection,
   type KvStore,
+  type SignatureBatchVerifier,
   type StateTree,
   type Transaction,
 } from '../../src/index.js'
@@ -49,7 +50,12 @@ export const openTree = (store: KvStore, root: Uint8Array): Promise<StateTree> =
   SparseMerkleTree.open(store, root)
 
 export async function openTestChain(
-  opts: { genesis?: Genesis; store?: KvStore; largeBlockCollection?: LargeBlockCollection } = {},
+  opts: {
+    genesis?: Genesis
+    store?: KvStore
+    largeBlockCollection?: LargeBlockCollection
+    verifier?: SignatureBatchVerifier
+  } = {},
 ): Promise<Chain> {
   return Chain.open({
     store: opts.store ?? (await openMemoryStore()),
@@ -57,6 +63,7 @@ export async function openTestChain(
     app: createTestApp(),
     openStateTree: openTree,
     ...(opts.largeBlockCollection ? { largeBlockCollection: opts.largeBlockCollection } : {}),
+    ...(opts.verifier ? { verifier: opts.verifier } : {}),
   })
 }
 

@@ -19,6 +19,9 @@ import {
   ValidatorSet,
   keyPairFromSeed,
   txFields,
+  threadPoolVerifier,
+  type SignatureBatchVerifier,
+  type Transaction,
 } from '../../src/index.js'
 import { alice, bob, certify, CHAIN_ID, testKey, validatorKeys, validatorSet } from '../helpers/fixtures.js'
 import { appTx, buildNext, commitNext, openTestChain, putTx, testGenesisJson } from '../helpers/chain.js'
@@ -146,6 +149,68 @@ describe('chain', () => {
     })
     await commitNext([chain], [putTx(0, 'a', '1')])
     await expect(chain.checkTx(putTx(0, 'a', '1'))).rejects.toMatchObject({ code: 'TX_BAD_NONCE' })
+  })
+})
+
+describe('preverifySignatures: a batch of transactions before their admission', () => {
+  const valid = (n: number) => Array.from({ length: n }, (_, i) => putTx(i, `k${i}`, 'v'))
+  const forge = (tx: Transaction) => createSignedTx(txFields(tx), bob.secretKey)
+  /** A verifier that counts what it is asked to verify. */
+  const counting = () => {
+    const seen: number[] = []
+    const verifier: SignatureBatchVerifier = {
+      verifyBatch: (items) => {
+        seen.push(items.length)
+        return threadPoolVerifier.verifyBatch(items)
+      },
+    }
+    return { verifier, seen }
+  }
+
+  it.each([
+    { name: 'all valid', txs: () => valid(12), invalid: [] as number[] },
+    {
+      name: 'a forged one first',
+      txs: () => valid(12).map((t, i) => (i === 0 ? forge(t) : t)),
+      invalid: [0],
+    },
+    {
+      name: 'a forged one in the middle',
+      txs: () => valid(12).map((t, i) => (i === 6 ? forge(t) : t)),
+      invalid: [6],
+    },
+    {
+      name: 'forged ones last',
+      txs: () => valid(12).map((t, i) => (i >= 10 ? forge(t) : t)),
+      invalid: [10, 11],
+    },
+  ])('$name: caches exactly the valid ones and counts the rest', async ({ txs, invalid }) => {
+    const { verifier, seen } = counting()
+    const chain = await openTestChain({ verifier })
+    const batch = txs()
+    expect(await chain.preverifySignatures(batch)).toBe(invalid.length)
+    expect(seen).toEqual([batch.length]) // one batch
+    batch.forEach((tx, i) => expect(chain.signatureCache.has(tx)).toBe(!invalid.includes(i)))
+    // Admission of a cached one verifies nothing more; a forged one is refused as before.
+    await chain.checkTx(
+      batch.find((_, i) => !invalid.includes(i))!,
+      { allowFutureNonce: true },
+    )
+    expect(seen).toEqual([batch.length])
+    for (const i of invalid)
+      await expect(chain.checkTx(batch[i]!, { allowFutureNonce: true })).rejects.toMatchObject({
+        code: 'TX_BAD_SIGNATURE',
+      })
+  })
+
+  it('verifies only what the cache does not hold yet', async () => {
+    const { verifier, seen } = counting()
+    const chain = await openTestChain({ verifier })
+    const batch = valid(10)
+    await chain.preverifySignatures(batch.slice(0, 4))
+    expect(await chain.preverifySignatures(batch)).toBe(0)
+    expect(await chain.preverifySignatures(batch)).toBe(0)
+    expect(seen).toEqual([4, 6])
   })
 })
 

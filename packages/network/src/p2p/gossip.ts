@@ -157,6 +157,12 @@ export const reject = (code: string, penalty: number = Penalty.invalid): Verdict
 })
 
 export type GossipHandlers = {
+  /**
+   * Called with a decoded tx batch before its transactions go to `onTx` one by one (the node
+   * verifies their signatures there as one batch, off its main thread). Its failure is ignored:
+   * each transaction is still checked in full.
+   */
+  beforeTxs?(txs: readonly Transaction[]): Promise<unknown>
   onTx(tx: Transaction, from: string): Promise<Verdict>
   onProposal(proposal: Proposal, block: Block, from: string): Promise<Verdict>
   onVote(vote: Vote, from: string): Promise<Verdict>
@@ -384,6 +390,7 @@ export class Gossip {
       this.#penalise(peer, Penalty.minor, P2pErrorCode.RATE_LIMITED)
       return TopicValidatorResult.Ignore
     }
+    if (handlers.beforeTxs !== undefined) await handlers.beforeTxs(txs).catch(() => {})
     const verdicts = await Promise.all(
       txs.map((tx) =>
         handlers.onTx(tx, origin).catch((e: unknown) => reject(isGovchainError(e) ? e.code : 'UNKNOWN')),

@@ -113,6 +113,7 @@ function setup(
   onTx: GossipHandlers['onTx'],
   batching = { maxDelayMs: 10, maxTxs: 4 },
   metrics?: NodeMetrics,
+  beforeTxs?: GossipHandlers['beforeTxs'],
 ) {
   const pubsub = fakePubsub()
   const penalties: { peer: string; points: number; reason: string }[] = []
@@ -133,6 +134,7 @@ function setup(
     ...(metrics === undefined ? {} : { metrics }),
   })
   gossip.start({
+    ...(beforeTxs === undefined ? {} : { beforeTxs }),
     onTx,
     onProposal: async () => ACCEPT,
     onVote: async () => ACCEPT,
@@ -192,6 +194,35 @@ describe('tx gossip batching', () => {
     )
     expect(seen.sort()).toEqual([2, 3, 4])
     expect(penalties).toEqual([{ peer: 'member-2', points: Penalty.minor, reason: 'APP_RULE' }])
+  })
+
+  it('hands a decoded batch to beforeTxs before its transactions, whose verdicts its failure does not change', async () => {
+    const events: string[] = []
+    let fail = false
+    const { validate } = setup(
+      async (t) => {
+        events.push(`tx ${t.nonce}`)
+        return ACCEPT
+      },
+      undefined,
+      undefined,
+      async (txs) => {
+        events.push(`batch ${txs.map((t) => t.nonce).join(',')}`)
+        if (fail) throw new Error('verifier gone')
+      },
+    )
+    expect(await validate(encodeTxBatch([tx(0), tx(1), tx(2)].map((t) => t.serialize())))).toBe(
+      TopicValidatorResult.Accept,
+    )
+    expect(events).toEqual(['batch 0,1,2', 'tx 0', 'tx 1', 'tx 2'])
+    events.length = 0
+    fail = true
+    expect(await validate(encodeTxBatch([tx(3).serialize()]))).toBe(TopicValidatorResult.Accept)
+    expect(events).toEqual(['batch 3', 'tx 3'])
+    // A batch that does not decode reaches neither.
+    events.length = 0
+    expect(await validate(new Uint8Array([0xff]))).toBe(TopicValidatorResult.Reject)
+    expect(events).toEqual([])
   })
 
   it('rejects a malformed or wrong-chain batch before any transaction is handled', async () => {
