@@ -40,7 +40,9 @@
  * nodes to cacheDepth. Below the cache, prepare() works in groups of pages: it reads them (one
  * `getMany` per page level), applies the changes, encodes and writes the new pages and drops
  * the nodes it read, so a large batch needs bounded memory beyond its flat values and deletions
- * (the next group's reads overlap the current group's work). Each changed node is hashed once.
+ * (the next group's reads overlap the current group's work); a new page top at cacheDepth, which
+ * stays linked until commit() trims it, holds copies of its child hashes rather than views into
+ * the page it was read from. Each changed node is hashed once.
  */
 import { byteString, compareBytes, equalBytes, Slab, toHex } from '../bytes.js'
 import { sha256, sha256Into } from '../crypto/index.js'
