@@ -82,7 +82,8 @@ function runCaseProcess(input: CaseInput, onProgress: (done: number, total: numb
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const anon = new AnonMemorySampler(child.pid!)
-  const answer = (m: ParentMessage) => void child.send(m)
+  // A case process that died after asking is reported by its exit, not by a failed send.
+  const answer = (m: ParentMessage) => void (child.connected && child.send(m))
   return new Promise<CaseResult>((resolve, reject) => {
     let settled = false
     child.on('message', (m: ChildMessage) => {
