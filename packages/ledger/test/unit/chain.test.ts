@@ -203,6 +203,23 @@ describe('preverifySignatures: a batch of transactions before their admission', 
       })
   })
 
+  it('leaves out what checkTx refuses before the signature: another chain, expired, a used nonce', async () => {
+    const { verifier, seen } = counting()
+    const chain = await openTestChain({ verifier })
+    await commitNext([chain], [putTx(0, 'a', '1')]) // alice's next nonce is 1
+    seen.length = 0
+    const expired = createSignedTx(
+      { ...txFields(putTx(5, 'e', '1')), expiryHeight: chain.height },
+      alice.secretKey,
+    )
+    const refused = [putTx(0, 'a', '2'), putTx(1, 'b', '1', alice, 'other'), expired]
+    const admitted = [putTx(1, 'c', '1'), putTx(4, 'd', '1')]
+    expect(await chain.preverifySignatures([...refused, ...admitted])).toBe(0)
+    expect(seen).toEqual([2])
+    for (const tx of refused) expect(chain.signatureCache.has(tx)).toBe(false)
+    for (const tx of admitted) expect(chain.signatureCache.has(tx)).toBe(true)
+  })
+
   it('verifies only what the cache does not hold yet', async () => {
     const { verifier, seen } = counting()
     const chain = await openTestChain({ verifier })
