@@ -45,6 +45,7 @@ describe('node metrics move as blocks commit', () => {
       'govchain_txs_accepted_total',
       'govchain_txs_rejected_total',
       'govchain_txs_committed_total',
+      'govchain_txs_preverified_total',
       'govchain_p2p_peers',
       'govchain_sync_target_height',
       'govchain_sync_behind_blocks',
@@ -118,9 +119,10 @@ describe('node metrics move as blocks commit', () => {
     grew('govchain_txs_rejected_total', 1, { source: 'api', code: replayCode })
     expect(metric(after, 'govchain_mempool_txs')).toBe(0)
     expect(metric(after, 'govchain_p2p_peers')).toBe(3)
-    // The others received them by gossip.
+    // The others received them by gossip, and verified their signatures a batch at a time first.
     const peer = await scrape(1)
     expect(metric(peer, 'govchain_txs_accepted_total', { source: 'gossip' })).toBeGreaterThanOrEqual(10)
+    expect(metric(peer, 'govchain_txs_preverified_total')).toBeGreaterThanOrEqual(10)
   })
 
   it('logs: a child logger per module, and nothing a client sent at info level', async () => {

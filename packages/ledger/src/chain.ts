@@ -507,12 +507,12 @@ export class Chain {
 
   /**
    * Verifies the signatures of transactions about to be admitted (`checkTx` one by one) as one
-   * batch on the verifier's threads, caching the valid ones; returns the number of invalid ones,
-   * which `checkTx` then refuses as usual. As in `checkTx`, the cheap checks come first: a
+   * batch on the verifier's threads, caching the valid ones; returns how many it verified and how
+   * many of them were invalid (which `checkTx` then refuses as usual). As in `checkTx`, the cheap checks come first: a
    * transaction for another chain, expired, or with a nonce already used is left out, so that
    * replayed transactions cost no verification (nor a place in the cache).
    */
-  async preverifySignatures(txs: readonly Transaction[]): Promise<number> {
+  async preverifySignatures(txs: readonly Transaction[]): Promise<{ verified: number; invalid: number }> {
     const height = this.#head.height + 1
     const candidates: Transaction[] = []
     for (const tx of txs) {

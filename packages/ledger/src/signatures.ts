@@ -92,7 +92,7 @@ export async function verifyTxSignatures(
 /**
  * Verifies, as one batch, the signatures of the transactions in `txs` that `cache` does not hold
  * yet, and adds the valid ones to it; an invalid one is only counted (whoever checks that
- * transaction reports it). Returns the number of invalid signatures. For admission of many
+ * transaction reports it). Returns how many it verified and how many of them were invalid. For admission of many
  * transactions at once: each is then checked alone and finds its signature in the cache, while
  * the verification itself ran on the verifier's threads.
  */
@@ -100,14 +100,14 @@ export async function cacheValidSignatures(
   txs: readonly Transaction[],
   verifier: SignatureBatchVerifier,
   cache: SignatureCache,
-): Promise<number> {
+): Promise<{ verified: number; invalid: number }> {
   const pending = txs.filter((tx) => !cache.has(tx))
-  if (pending.length === 0) return 0
+  if (pending.length === 0) return { verified: 0, invalid: 0 }
   const verdicts = await verifier.verifyBatch(signedItemsOf(pending))
   let invalid = 0
   verdicts.forEach((ok, i) => {
     if (ok) cache.add(pending[i]!)
     else invalid++
   })
-  return invalid
+  return { verified: pending.length, invalid }
 }

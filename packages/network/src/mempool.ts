@@ -207,6 +207,26 @@ export class Mempool {
       )
   }
 
+  /**
+   * Of `txs`, those that `add` would not refuse before `checkTx`: not pending, and within the
+   * pool's room (taken in order). Work done for a whole batch ahead of `add` (its signatures,
+   * verified together) is then not spent on transactions about to be refused for it.
+   */
+  admissible(txs: readonly Transaction[]): Transaction[] {
+    let room = this.#opts.maxTxs - this.#byHash.size
+    let bytes = this.#opts.maxBytes - this.#bytes
+    const out: Transaction[] = []
+    for (const tx of txs) {
+      if (this.#byHash.has(tx.hashHex())) continue
+      const size = tx.serialize().length
+      if (room <= 0 || size > bytes) break
+      room--
+      bytes -= size
+      out.push(tx)
+    }
+    return out
+  }
+
   #checkCapacity(tx: Transaction): void {
     if (this.#byHash.size >= this.#opts.maxTxs || this.#bytes + tx.serialize().length > this.#opts.maxBytes) {
       throw new MempoolError(

@@ -129,6 +129,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: 'Peers disconnected for misbehaviour',
       registers,
     }),
+    txsPreverified: new Counter({
+      name: 'govchain_txs_preverified_total',
+      help: "Transaction signatures verified ahead of admission, a gossip batch at a time on the verifier's threads",
+      registers,
+    }),
     txsRegossiped: new Counter({
       name: 'govchain_txs_regossiped_total',
       help: 'Pending transactions offered to peers again after waiting (transaction gossip is fire-once)',

@@ -303,8 +303,12 @@ export class GovchainNode implements ApiBackend {
     await host.start()
     if (signal.aborted) return
     gossip.start({
-      // A batch's signatures in one go on the verifier's threads; admission then finds them cached.
-      beforeTxs: (txs) => this.#chain!.preverifySignatures(txs),
+      // A batch's signatures in one go on the verifier's threads; admission then finds them
+      // cached. Not for what the mempool would refuse first (pending already, or no room).
+      beforeTxs: async (txs) => {
+        const { verified } = await this.#chain!.preverifySignatures(this.mempool.admissible(txs))
+        this.metrics.txsPreverified.inc(verified)
+      },
       onTx: (tx, from) => this.#onGossipTx(tx, from),
       onProposal: (p, b, from) => this.#driver!.onProposal(p, b, from),
       onVote: (v, from) => this.#driver!.onVote(v, from),

@@ -46,6 +46,24 @@ function fakeChain(nonces: Map<string, number> = new Map()): MempoolChain & { no
 }
 
 describe('mempool', () => {
+  it('admissible: leaves out what add would refuse before checkTx (pending, no room)', async () => {
+    const m = new Mempool(fakeChain(), { maxTxs: 3 })
+    await m.add(tx(alice, 0))
+    const label = (t: Transaction) => `${t.sender === alice.publicKey ? 'a' : 'b'}${t.nonce}`
+    // One pending, room for two more, taken in order.
+    expect(m.admissible([tx(alice, 0), tx(bob, 0), tx(alice, 1), tx(bob, 1)]).map(label)).toEqual([
+      'b0',
+      'a1',
+    ])
+    await m.add(tx(bob, 0))
+    await m.add(tx(alice, 1))
+    expect(m.admissible([tx(bob, 1)])).toEqual([])
+    // By bytes: a pool with room for one more transaction's bytes only.
+    const one = tx(alice, 0).serialize().length
+    const small = new Mempool(fakeChain(), { maxBytes: one + 10 })
+    expect(small.admissible([tx(alice, 0), tx(bob, 0)]).map(label)).toEqual(['a0'])
+  })
+
   it('offers long-pending transactions again: after the interval, oldest first, bounded, then not again before the interval', async () => {
     let now = 0
     const m = new Mempool(fakeChain(), {}, {}, () => now)
