@@ -490,36 +490,47 @@ export class Chain {
    */
   async checkTx(tx: Transaction, opts: { allowFutureNonce?: boolean } = {}): Promise<void> {
     const height = this.#head.height + 1
-    if (tx.chainId !== this.chainId)
-      throw new TxError(TxErrorCode.WRONG_CHAIN, `transaction is for chain ${tx.chainId}`)
-    if (tx.expiryHeight !== null && height > tx.expiryHeight)
-      throw new TxError(TxErrorCode.EXPIRED, `transaction expired at height ${tx.expiryHeight}`)
-    const expected = await readNonce(this.#tree, tx.sender)
-    if (tx.nonce < expected)
-      throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce} already used; next is ${expected}`, {
-        expected,
-      })
-    if (tx.nonce > expected && !opts.allowFutureNonce)
-      throw new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce}, expected ${expected}`, { expected })
+    const refusal = await this.#refusalBeforeSignature(tx, height, opts.allowFutureNonce ?? false)
+    if (refusal !== undefined) throw refusal
     await verifyTxSignatures([tx], this.#verifier, this.signatureCache)
     await this.app.checkTx(tx, prefixedReader(this.#tree, APP_NAMESPACE), { chainId: this.chainId, height })
   }
 
   /**
-   * Verifies the signatures of transactions about to be admitted (`checkTx` one by one) as one
-   * batch on the verifier's threads, caching the valid ones; returns how many it verified and how
-   * many of them were invalid (which `checkTx` then refuses as usual). As in `checkTx`, the cheap checks come first: a
-   * transaction for another chain, expired, or with a nonce already used is left out, so that
-   * replayed transactions cost no verification (nor a place in the cache).
+   * The checks `checkTx` makes before the signature (chain id, expiry, nonce) for a transaction
+   * in block `height`: the first failure.
+   */
+  async #refusalBeforeSignature(
+    tx: Transaction,
+    height: number,
+    allowFutureNonce: boolean,
+  ): Promise<TxError | undefined> {
+    if (tx.chainId !== this.chainId)
+      return new TxError(TxErrorCode.WRONG_CHAIN, `transaction is for chain ${tx.chainId}`)
+    if (tx.expiryHeight !== null && height > tx.expiryHeight)
+      return new TxError(TxErrorCode.EXPIRED, `transaction expired at height ${tx.expiryHeight}`)
+    const expected = await readNonce(this.#tree, tx.sender)
+    if (tx.nonce < expected)
+      return new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce} already used; next is ${expected}`, {
+        expected,
+      })
+    if (tx.nonce > expected && !allowFutureNonce)
+      return new TxError(TxErrorCode.BAD_NONCE, `nonce ${tx.nonce}, expected ${expected}`, { expected })
+    return undefined
+  }
+
+  /**
+   * Verifies the signatures of transactions about to be admitted (`checkTx` one by one, a future
+   * nonce allowed) as one batch on the verifier's threads, caching the valid ones; returns how
+   * many it verified and how many of them were invalid (which `checkTx` then refuses as usual).
+   * A transaction that `checkTx` refuses before its signature is left out, so that replayed
+   * transactions cost no verification (nor a place in the cache).
    */
   async preverifySignatures(txs: readonly Transaction[]): Promise<{ verified: number; invalid: number }> {
     const height = this.#head.height + 1
     const candidates: Transaction[] = []
     for (const tx of txs) {
-      if (tx.chainId !== this.chainId) continue
-      if (tx.expiryHeight !== null && height > tx.expiryHeight) continue
-      if (tx.nonce < (await readNonce(this.#tree, tx.sender))) continue
-      candidates.push(tx)
+      if ((await this.#refusalBeforeSignature(tx, height, true)) === undefined) candidates.push(tx)
     }
     return cacheValidSignatures(candidates, this.#verifier, this.signatureCache)
   }

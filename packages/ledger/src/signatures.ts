@@ -92,9 +92,9 @@ export async function verifyTxSignatures(
 /**
  * Verifies, as one batch, the signatures of the transactions in `txs` that `cache` does not hold
  * yet, and adds the valid ones to it; an invalid one is only counted (whoever checks that
- * transaction reports it). Returns how many it verified and how many of them were invalid. For admission of many
- * transactions at once: each is then checked alone and finds its signature in the cache, while
- * the verification itself ran on the verifier's threads.
+ * transaction reports it). Returns how many it verified and how many of them were invalid. For
+ * admission of many transactions at once: each is then checked alone and finds its signature in
+ * the cache, while the verification itself ran on the verifier's threads.
  */
 export async function cacheValidSignatures(
   txs: readonly Transaction[],
