@@ -131,7 +131,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     txsPreverified: new Counter({
       name: 'govchain_txs_preverified_total',
-      help: "Transaction signatures verified ahead of admission, a gossip batch at a time on the verifier's threads",
+      help: "Transaction signatures verified ahead of admission, a batch at a time (gossip, POST /v1/txs/batch) on the verifier's threads",
       registers,
     }),
     txsRegossiped: new Counter({

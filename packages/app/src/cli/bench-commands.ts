@@ -83,12 +83,19 @@ export function registerBenchCommands(program: Command): void {
       intArg('--audit-sample', 0, 1_000_000),
       200,
     )
+    .option(
+      '--batch-ms <ms>',
+      "0: one POST /v1/txs per transaction; else a node's due transactions wait up to this long and go as one POST /v1/txs/batch",
+      intArg('--batch-ms', 0, 1000),
+      0,
+    )
     .option('--skip-verify-rate', 'do not measure the raw verification rate (no target computed)', false)
     .option('--json <file>', 'write the JSON report here')
     .option('--no-progress', 'no progress display')
     .action(
       async (opts: {
         network?: string
+        batchMs: number
         profile: Profile
         capacity?: number
         rate?: number
@@ -116,6 +123,7 @@ export function registerBenchCommands(program: Command): void {
           auditSample: opts.auditSample,
           ...(opts.slices === undefined ? {} : { slices: opts.slices }),
           skipVerifyRate: opts.skipVerifyRate,
+          batchMs: opts.batchMs,
           ...(opts.progress ? { progress: progressSink() } : {}),
           log: (l) => process.stderr.write(`bench load: ${l}\n`),
         })

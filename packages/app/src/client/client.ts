@@ -167,6 +167,23 @@ export class GovchainClient {
     return body
   }
 
+  /**
+   * Submits up to 256 signed transactions in one request (`POST /v1/txs/batch`), admitted in
+   * order: for each, `{ hash }` or the `ClientError` a single `submit` would have thrown. A
+   * refusal of the whole request (malformed, too large, node starting) throws.
+   */
+  async submitBatch(txs: readonly Transaction[]): Promise<BatchSubmitResult[]> {
+    if (txs.length === 0 || txs.length > MAX_BATCH_TXS)
+      throw new ClientError(ClientErrorCode.BAD_INPUT, `a batch holds 1–${MAX_BATCH_TXS} transactions`)
+    const body = await this.#json<{ results?: unknown }>('POST', '/v1/txs/batch', {
+      txs: txs.map((tx) => toBase64(tx.serialize())),
+    })
+    const results = body.results
+    if (!Array.isArray(results) || results.length !== txs.length)
+      throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'node answered a batch of another length')
+    return results.map((r: unknown, i) => batchResult(r, txs[i]!))
+  }
+
   /** Signs a draft with the sender's next nonce (from the node unless given). */
   async sign(input: SendTxInput): Promise<Transaction> {
     const draft = toDraft(input)
@@ -443,6 +460,34 @@ function parseEvent(
 }
 
 /** A non-2xx answer → ClientError with the node's code (or CLIENT_HTTP without one). */
+/** Most transactions in one `submitBatch` (the node's limit). */
+export const MAX_BATCH_TXS = 256
+
+export type BatchSubmitResult =
+  { readonly hash: string } | { readonly hash: string; readonly error: ClientError }
+
+function batchResult(r: unknown, tx: Transaction): BatchSubmitResult {
+  const hash = tx.hashHex()
+  if (!isObject(r) || typeof r.status !== 'number')
+    throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'a batch entry without a status')
+  if (r.status === 202) {
+    if (r.hash !== hash)
+      throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'node answered another transaction hash')
+    return { hash }
+  }
+  const error = isObject(r.error) ? r.error : undefined
+  if (error === undefined || typeof error.code !== 'string' || typeof error.message !== 'string')
+    throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'a refused batch entry without a coded error')
+  return {
+    hash,
+    error: new ClientError(error.code, error.message, {
+      httpStatus: r.status,
+      nodeError: { code: error.code, message: error.message },
+      ...(isObject(error.details) ? { details: error.details } : {}),
+    }),
+  }
+}
+
 async function errorOf(res: Response): Promise<ClientError> {
   let body: unknown
   try {

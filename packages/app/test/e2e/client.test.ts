@@ -108,6 +108,32 @@ describe('GovchainClient against a node', () => {
     expect((await client.waitForCommit(submitted.hash)).status).toBe('committed')
   })
 
+  it('submits a batch in order: each entry admitted or refused with its own code and status', async () => {
+    const officer = net.account('registry-officer')
+    const north = net.account('north-officer')
+    const preverified = async () => (await node.metrics.txsPreverified.get()).values[0]?.value ?? 0
+    const before = await preverified()
+    const { pendingNonce } = await client.getAccountNonce(officer.key.publicKey)
+    const txs = await Promise.all(
+      ['C-B1', 'C-B2', 'C-B3'].map((id, i) =>
+        client.sign({ key: officer.key, ...cert(id), nonce: pendingNonce + i }),
+      ),
+    )
+    const forbidden = await client.sign({ key: north.key, ...buildLicenceApprove({ recordId: 'NOPE' }) })
+    const results = await client.submitBatch([...txs, txs[0]!, forbidden])
+    expect(results.slice(0, 3)).toEqual(txs.map((t) => ({ hash: t.hashHex() })))
+    expect(
+      results.slice(3).map((r) => ['error' in r && r.error.code, 'error' in r && r.error.httpStatus]),
+    ).toEqual([
+      ['MEMPOOL_DUPLICATE', 409],
+      ['APP_FORBIDDEN', 403],
+    ])
+    for (const t of txs) expect((await client.waitForCommit(t.hashHex())).status).toBe('committed')
+    // The batch's signatures were verified together, off the node's thread, before admission.
+    expect((await preverified()) - before).toBeGreaterThanOrEqual(3)
+    await expect(client.submitBatch([])).rejects.toMatchObject({ code: 'CLIENT_BAD_INPUT' })
+  })
+
   it("maps the node's refusals to ClientErrors with its code and HTTP status", async () => {
     const north = net.account('north-officer')
     const err = await client

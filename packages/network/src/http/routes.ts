@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { fromBase64, fromHex, createTxFromBytes, type ChainParams, type Transaction } from '@govchain/ledger'
 import { ApiError, ApiErrorCode } from '../errors.js'
+import { toHttpError } from './errors.js'
 import type { NodeEvents } from '../events.js'
 import type { NodeMetrics } from '../metrics.js'
 import { RateLimiter } from '../p2p/rate-limiter.js'
@@ -63,6 +64,11 @@ export type ApiBackend = {
   readonly metrics: NodeMetrics
   /** Admits to the mempool and gossips; throws a coded error. */
   submitTx(tx: Transaction): Promise<void>
+  /**
+   * Admits a batch in order: what `submitTx` threw for each (undefined: admitted). A node verifies
+   * the batch's signatures together first; without this method the route submits one by one.
+   */
+  submitTxs?(txs: readonly Transaction[]): Promise<readonly unknown[]>
   txStatus(hash: Uint8Array): Promise<TxStatusJson | undefined>
   block(height: number | 'latest'): Promise<unknown>
   status(): Promise<StatusJson>
@@ -84,7 +90,18 @@ export type QueryJson = { path: string; height: number; value: unknown; proof?: 
 export type RouteOptions = {
   readonly apiTxsPerSecond: number
   readonly apiTxBurst: number
+  /** HTTP status of the application's error codes (others: by name, else 400). */
+  readonly appStatusOf?: (code: string) => number | undefined
 }
+
+/** One entry of `POST /v1/txs/batch`'s answer: the status a single `POST /v1/txs` would have had. */
+export type TxBatchResultJson =
+  | { status: 202; hash: string }
+  | {
+      status: number
+      hash?: string
+      error: { code: string; message: string; details?: Record<string, unknown> }
+    }
 
 const HEIGHT_PARAM = {
   type: 'object',
@@ -92,6 +109,11 @@ const HEIGHT_PARAM = {
   additionalProperties: false,
   properties: { height: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
 } as const
+
+/** Most transactions in one `POST /v1/txs/batch`. */
+export const MAX_TX_BATCH = 256
+/** Largest body of `POST /v1/txs/batch` (at least room for one maximal transaction). */
+export const MAX_TX_BATCH_BODY_BYTES = 4 * 1024 * 1024
 
 /** Largest page of `GET /v1/blocks/:height/txs`. */
 export const MAX_BLOCK_TXS_PAGE = 500
@@ -111,6 +133,13 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
   const limiter = new RateLimiter({ perSecond: opts.apiTxsPerSecond, burst: opts.apiTxBurst })
   const maxTxBase64 = Math.ceil((backend.params.maxTxBytes * 4) / 3) + 4
 
+  /** The transaction in `text`, or the coded error a submission of it gets. */
+  const decodeTx = (text: string): Transaction => {
+    if (text.length > maxTxBase64)
+      throw new ApiError(ApiErrorCode.TOO_LARGE, `transaction exceeds ${backend.params.maxTxBytes} bytes`)
+    return createTxFromBytes(fromBase64(text, 'tx'), backend.params.maxTxBytes)
+  }
+
   app.post(
     '/v1/txs',
     {
@@ -127,13 +156,60 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
     async (req, reply) => {
       if (!limiter.take(req.ip))
         throw new ApiError(ApiErrorCode.RATE_LIMITED, 'too many transactions from this client; slow down')
-      const { tx: text } = req.body as { tx: string }
-      if (text.length > maxTxBase64)
-        throw new ApiError(ApiErrorCode.TOO_LARGE, `transaction exceeds ${backend.params.maxTxBytes} bytes`)
-      const bytes = fromBase64(text, 'tx')
-      const tx = createTxFromBytes(bytes, backend.params.maxTxBytes)
+      const tx = decodeTx((req.body as { tx: string }).tx)
       await backend.submitTx(tx)
       return reply.code(202).send({ hash: tx.hashHex() })
+    },
+  )
+
+  // Many transactions in one request: 200 with, in order, what `POST /v1/txs` would have answered
+  // for each. Each pays the client's rate limit and is decoded and admitted on its own.
+  app.post(
+    '/v1/txs/batch',
+    {
+      bodyLimit: Math.max(MAX_TX_BATCH_BODY_BYTES, maxTxBase64 + 1024),
+      schema: {
+        body: {
+          type: 'object',
+          required: ['txs'],
+          additionalProperties: false,
+          properties: {
+            txs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_TX_BATCH,
+              items: { type: 'string', minLength: 1 },
+            },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const texts = (req.body as { txs: string[] }).txs
+      const results = new Array<TxBatchResultJson>(texts.length)
+      const failed = (e: unknown, hash?: string): TxBatchResultJson => {
+        const { status, body } = toHttpError(e, opts.appStatusOf)
+        if (status === 500) req.log.error({ err: e }, 'batch entry failed')
+        return hash === undefined ? { status, ...body } : { status, hash, ...body }
+      }
+      const decoded: { readonly index: number; readonly tx: Transaction }[] = []
+      for (let i = 0; i < texts.length; i++) {
+        try {
+          if (!limiter.take(req.ip))
+            throw new ApiError(ApiErrorCode.RATE_LIMITED, 'too many transactions from this client; slow down')
+          decoded.push({ index: i, tx: decodeTx(texts[i]!) })
+        } catch (e) {
+          results[i] = failed(e)
+        }
+      }
+      const txs = decoded.map((d) => d.tx)
+      const outcomes = backend.submitTxs ? await backend.submitTxs(txs) : await submitEach(backend, txs)
+      decoded.forEach(({ index, tx }, k) => {
+        const outcome = outcomes[k]
+        results[index] =
+          outcome === undefined ? { status: 202, hash: tx.hashHex() } : failed(outcome, tx.hashHex())
+      })
+      return { results }
     },
   )
 
@@ -312,4 +388,18 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
       .header('referrer-policy', 'no-referrer')
     return explorerHtml(backend.chainId)
   })
+}
+
+/** `submitTx` for each in order: what each threw (undefined: admitted). */
+async function submitEach(backend: ApiBackend, txs: readonly Transaction[]): Promise<unknown[]> {
+  const out: unknown[] = []
+  for (const tx of txs) {
+    try {
+      await backend.submitTx(tx)
+      out.push(undefined)
+    } catch (e) {
+      out.push(e)
+    }
+  }
+  return out
 }

@@ -10,8 +10,6 @@ import { registerRoutes, type ApiBackend, type RouteOptions } from './routes.js'
 
 export type HttpServerOptions = RouteOptions & {
   readonly logger: Logger
-  /** HTTP status of the application's error codes (others: by name, else 400). */
-  readonly appStatusOf?: (code: string) => number | undefined
 }
 
 export async function createHttpServer(

@@ -23,17 +23,18 @@ import { KvAppError, KvAppErrorCode } from '../../src/builtin-kv-app.js'
 import { EXPLORER_CSP } from '../../src/explorer/serve.js'
 
 const alice = keyPairFromSeed('alice')
-const tx = (nonce: number, chainId = 'http-test'): Transaction =>
+const bob = keyPairFromSeed('bob')
+const tx = (nonce: number, chainId = 'http-test', key = alice): Transaction =>
   createSignedTx(
     {
       chainId,
-      sender: alice.publicKey,
+      sender: key.publicKey,
       nonce,
       type: 'kv.put',
       payload: encode({ key: 'k', value: 'v' }),
       expiryHeight: null,
     },
-    alice.secretKey,
+    key.secretKey,
   )
 
 describe('HTTP API validation', () => {
@@ -296,5 +297,61 @@ describe('HTTP API validation', () => {
     const r = await app.inject({ method: 'GET', url: '/metrics' })
     expect(r.statusCode).toBe(200)
     expect(r.body).toMatch(/govchain_http_request_seconds_bucket/)
+  })
+
+  it('admits a batch in order, each entry answered as a single submission would be', async () => {
+    const batch = (txs: unknown) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/txs/batch',
+        payload: JSON.stringify({ txs }),
+        headers: { 'content-type': 'application/json' },
+      })
+    // Empty the pool the test before filled.
+    for (const n of [0, 1, 2]) mempool.drop(tx(n).hashHex(), new TxError(TxErrorCode.EXPIRED, 'test'))
+    expect(mempool.size).toBe(0)
+    const b = (n: number, chainId?: string) => tx(n, chainId, bob)
+    const entries = [
+      toBase64(b(0).serialize()),
+      'AAA', // not canonical base64
+      toBase64(corrupt()),
+      toBase64(b(0).serialize()), // the first entry again
+      toBase64(b(1, 'other').serialize()),
+      'A'.repeat(90_000),
+      toBase64(b(1).serialize()),
+      toBase64(b(2).serialize()),
+      toBase64(b(3).serialize()), // the pool holds 3
+    ]
+    const r = await batch(entries)
+    expect(r.statusCode).toBe(200)
+    const results = r.json().results as { status: number; hash?: string; error?: { code: string } }[]
+    expect(results.map((x) => [x.status, x.error?.code ?? x.hash])).toEqual([
+      [202, b(0).hashHex()],
+      [400, 'DECODE_BAD_SHAPE'],
+      [403, 'TX_BAD_SIGNATURE'],
+      [409, 'MEMPOOL_DUPLICATE'],
+      [400, 'TX_WRONG_CHAIN'],
+      [413, 'API_TOO_LARGE'],
+      [202, b(1).hashHex()],
+      [202, b(2).hashHex()],
+      [503, 'MEMPOOL_FULL'],
+    ])
+    // A refused entry that decoded names its transaction.
+    expect(results[3]!.hash).toBe(b(0).hashHex())
+    expect(results[1]!.hash).toBeUndefined()
+    expect(mempool.size).toBe(3)
+    for (const n of [0, 1, 2]) mempool.drop(b(n).hashHex(), new TxError(TxErrorCode.EXPIRED, 'test'))
+
+    for (const [body, status, code] of [
+      [[], 400, 'API_BAD_REQUEST'],
+      [Array.from({ length: 257 }, () => 'AAAA'), 400, 'API_BAD_REQUEST'],
+      [[5], 400, 'API_BAD_REQUEST'],
+      ['AAAA', 400, 'API_BAD_REQUEST'],
+      [Array.from({ length: 60 }, () => 'A'.repeat(80_000)), 413, 'API_TOO_LARGE'],
+    ] as const) {
+      const bad = await batch(body)
+      expect([bad.statusCode, bad.json().error.code]).toEqual([status, code])
+    }
+    expect(mempool.size).toBe(0)
   })
 })

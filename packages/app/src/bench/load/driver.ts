@@ -2,6 +2,8 @@
  * Open-loop submission at a target rate: each phase holds an offered rate; every few
  * milliseconds the driver sends what the schedule says is due, round-robin over the nodes'
  * `POST /v1/txs`, whatever the answers so far (a slow node does not slow the offer down).
+ * With `batchMs`, what is due for a node waits up to that long and goes as one
+ * `POST /v1/txs/batch` (at most 256); its latency still counts from the offer.
  *
  * A refusal with a code is counted as such (offered but not admitted). A transaction refused
  * for capacity (mempool full, rate limit, sender queue full, nonce too far) or left without an
@@ -38,10 +40,29 @@ export type PhaseStats = {
 
 export type SecondStats = { offered: number; accepted: number; refused: number }
 
+export type DriverOptions = {
+  /** 0: one POST per transaction; else how long an offer may wait to join its node's batch. */
+  readonly batchMs?: number
+  readonly now?: () => number
+}
+
+/** Most transactions in one batch request (the node's limit). */
+const MAX_BATCH = 256
+
+type Offer = {
+  readonly t: TrackedTx
+  readonly at: number
+  readonly phase: PhaseStats | null
+  readonly sec: SecondStats | undefined
+}
+
 export class Driver {
   readonly #nodes: readonly NodeHttp[]
   readonly #tracker: Tracker
   readonly #now: () => number
+  readonly #batchMs: number
+  /** Per node: offers waiting for its next batch. */
+  readonly #queues: Offer[][]
   #rr = 0
   readonly retries: TrackedTx[] = []
   inFlight = 0
@@ -60,10 +81,12 @@ export class Driver {
     return this.#current?.name ?? ''
   }
 
-  constructor(nodes: readonly NodeHttp[], tracker: Tracker, now: () => number = () => performance.now()) {
+  constructor(nodes: readonly NodeHttp[], tracker: Tracker, opts: DriverOptions = {}) {
     this.#nodes = nodes
     this.#tracker = tracker
-    this.#now = now
+    this.#now = opts.now ?? (() => performance.now())
+    this.#batchMs = opts.batchMs ?? 0
+    this.#queues = nodes.map(() => [])
   }
 
   #second(at: number): SecondStats | undefined {
@@ -75,36 +98,68 @@ export class Driver {
   }
 
   #send(t: TrackedTx): void {
-    const node = this.#nodes[this.#rr++ % this.#nodes.length]!
-    const sentAt = this.#now()
+    const n = this.#rr++ % this.#nodes.length
+    const at = this.#now()
     const phase = this.#current
     t.attempts++
     this.offered++
     if (phase) phase.offered++
-    const sec = this.#second(sentAt)
+    const sec = this.#second(at)
     if (sec) sec.offered++
     this.inFlight++
-    void node.postTx(t.prepared.body).then((answer) => {
-      this.inFlight--
+    const offer: Offer = { t, at, phase, sec }
+    if (this.#batchMs <= 0) {
+      void this.#nodes[n]!.postTx(t.prepared.body).then((answer) => {
+        this.postLatencyMs.push(this.#now() - at)
+        this.#answer(offer, answer.code)
+      })
+      return
+    }
+    const queue = this.#queues[n]!
+    queue.push(offer)
+    if (queue.length >= MAX_BATCH) this.#flush(n)
+  }
+
+  /** Sends the batches that are full or whose oldest offer has waited `batchMs` (all: `force`). */
+  #flushDue(force = false): void {
+    const now = this.#now()
+    for (let n = 0; n < this.#queues.length; n++) {
+      const queue = this.#queues[n]!
+      if (queue.length > 0 && (force || now - queue[0]!.at >= this.#batchMs)) this.#flush(n)
+    }
+  }
+
+  #flush(n: number): void {
+    const offers = this.#queues[n]!.splice(0, MAX_BATCH)
+    const body = Buffer.from(`{"txs":[${offers.map((o) => `"${o.t.prepared.base64}"`).join(',')}]}`)
+    const sentAt = this.#now()
+    void this.#nodes[n]!.postBatch(body, offers.length).then((codes) => {
       this.postLatencyMs.push(this.#now() - sentAt)
-      const code = answer.code
-      if (code === null || (t.unknown && ALREADY_IN.has(code))) {
-        this.#tracker.onAccepted(t, sentAt)
-        if (phase) phase.accepted++
-        if (sec) sec.accepted++
-        return
-      }
-      this.refused.set(code, (this.refused.get(code) ?? 0) + 1)
-      if (phase) phase.refused++
-      if (sec) sec.refused++
-      if (t.committedAtMs !== null) return
-      if (RETRYABLE.has(code)) {
-        if (code === 'NETWORK') t.unknown = true
-        this.retries.push(t)
-      } else {
-        this.finalRefusals.set(code, (this.finalRefusals.get(code) ?? 0) + 1)
-      }
+      offers.forEach((o, i) => {
+        const code = codes[i]
+        this.#answer(o, code === undefined ? 'BAD_ANSWER' : code)
+      })
     })
+  }
+
+  #answer({ t, at, phase, sec }: Offer, code: string | null): void {
+    this.inFlight--
+    if (code === null || (t.unknown && ALREADY_IN.has(code))) {
+      this.#tracker.onAccepted(t, at)
+      if (phase) phase.accepted++
+      if (sec) sec.accepted++
+      return
+    }
+    this.refused.set(code, (this.refused.get(code) ?? 0) + 1)
+    if (phase) phase.refused++
+    if (sec) sec.refused++
+    if (t.committedAtMs !== null) return
+    if (RETRYABLE.has(code)) {
+      if (code === 'NETWORK') t.unknown = true
+      this.retries.push(t)
+    } else {
+      this.finalRefusals.set(code, (this.finalRefusals.get(code) ?? 0) + 1)
+    }
   }
 
   /**
@@ -150,6 +205,7 @@ export class Driver {
           this.#send(t)
           sent++
         }
+        this.#flushDue(now - start >= phase.durationMs)
         if (now - lastTick >= 250) {
           lastTick = now
           onTick?.()
@@ -172,6 +228,7 @@ export class Driver {
         this.#send(this.retries.shift()!)
         sent++
       }
+      this.#flushDue(true)
       await new Promise((r) => setTimeout(r, 50))
     }
     return sent

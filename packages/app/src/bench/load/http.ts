@@ -57,6 +57,54 @@ export class NodeHttp {
     })
   }
 
+  /**
+   * POSTs `{"txs":[…]}` of `count` transactions to /v1/txs/batch; never throws. The code of each
+   * entry (null: admitted), or, when the request as a whole failed, that failure's code for all.
+   */
+  postBatch(body: Buffer, count: number, timeoutMs = 30_000): Promise<(string | null)[]> {
+    return new Promise((resolve) => {
+      const all = (code: string) => resolve(new Array<string | null>(count).fill(code))
+      const req = request(
+        {
+          host: this.#url.hostname,
+          port: this.#url.port,
+          path: '/v1/txs/batch',
+          method: 'POST',
+          agent: this.#agent,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            let parsed: { results?: unknown; error?: { code?: unknown } } | undefined
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString()) as typeof parsed
+            } catch {
+              parsed = undefined
+            }
+            const results = parsed?.results
+            if (status === 200 && Array.isArray(results) && results.length === count) {
+              return resolve(
+                results.map((r: { status?: unknown; error?: { code?: unknown } }) =>
+                  r?.status === 202 ? null : typeof r?.error?.code === 'string' ? r.error.code : 'BAD_ANSWER',
+                ),
+              )
+            }
+            const code = parsed?.error?.code
+            all(typeof code === 'string' ? code : `HTTP_${status}`)
+          })
+          res.on('error', () => all('NETWORK'))
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', () => all('NETWORK'))
+      req.end(body)
+    })
+  }
+
   /** GET returning parsed JSON and the status (null body when not JSON / no answer). */
   getJson<T = unknown>(path: string, timeoutMs = 15_000): Promise<{ status: number; body: T | null }> {
     return this.getText(path, timeoutMs).then(({ status, text }) => {

@@ -86,6 +86,11 @@ export type LoadBenchOptions = {
   readonly auditSample?: number
   /** Skip the raw verification-rate measurement. */
   readonly skipVerifyRate?: boolean
+  /**
+   * 0 (default): one `POST /v1/txs` per transaction. Else a node's due transactions wait up to
+   * this many ms and go as one `POST /v1/txs/batch`; latency still counts from the offer.
+   */
+  readonly batchMs?: number
   /** Progress sink: bar on a TTY, lines otherwise, nothing if undefined. */
   readonly progress?: ProgressSink
   /** Free-form log lines (setup, ramp steps). */
@@ -131,6 +136,8 @@ export function checkOptions(o: LoadBenchOptions): void {
     bad('ramp growth must be in (1, 10]')
   if (o.slices !== undefined && !(Number.isSafeInteger(o.slices) && o.slices >= 1 && o.slices <= 100))
     bad('slices must be an integer from 1 to 100')
+  if (o.batchMs !== undefined && !(Number.isSafeInteger(o.batchMs) && o.batchMs >= 0 && o.batchMs <= 1000))
+    bad('batch ms must be an integer from 0 to 1000')
   if (o.auditSample !== undefined && !(Number.isSafeInteger(o.auditSample) && o.auditSample >= 0))
     bad('audit sample must be a non-negative integer')
 }

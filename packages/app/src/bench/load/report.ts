@@ -21,6 +21,7 @@ export function formatLoadReport(r: LoadReport): string {
   const out: string[] = []
   out.push(
     `govchain bench load — profile ${r.profile}, ${r.network.nodes} nodes, ${r.network.senders} senders, ` +
+      (r.batchMs > 0 ? `batches of ≤ ${r.batchMs} ms, ` : '') +
       `capacity ${r.capacity.value} tx/s (${r.capacity.source}), load average ${r.machine.loadAvgBefore
         .map((x) => x.toFixed(2))
         .join(' ')} → ${r.machine.loadAvgAfter.map((x) => x.toFixed(2)).join(' ')}`,
@@ -74,7 +75,10 @@ export function formatLoadReport(r: LoadReport): string {
           'commit latency p50 / p90 / p99 / max',
           `${num(w.latencyMs.p50)} / ${num(w.latencyMs.p90)} / ${num(w.latencyMs.p99)} / ${num(w.latencyMs.max)} ms`,
         ],
-        ['POST /v1/txs p50 / p99', `${num(w.postLatencyMs.p50, 1)} / ${num(w.postLatencyMs.p99, 1)} ms`],
+        [
+          r.batchMs > 0 ? 'POST /v1/txs/batch p50 / p99' : 'POST /v1/txs p50 / p99',
+          `${num(w.postLatencyMs.p50, 1)} / ${num(w.postLatencyMs.p99, 1)} ms`,
+        ],
         ['blocks in window, txs per block', `${w.blocks}, ${num(w.txsPerBlock, 1)}`],
         ['drain', `${num(r.drain.seconds, 1)} s, ${r.drain.retries} retries, ${r.drain.open} open`],
         [

@@ -58,6 +58,8 @@ export type LoadReport = {
   readonly profile: Profile
   readonly startedAt: string
   readonly network: { readonly chainId: string; readonly nodes: number; readonly senders: number }
+  /** How transactions were posted: 0 one request each, else batches waiting up to this long. */
+  readonly batchMs: number
   readonly machine: {
     readonly cores: number
     readonly loadAvgBefore: readonly number[]
@@ -207,7 +209,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
       )
     }
 
-    const driver = new Driver(https, tracker)
+    const driver = new Driver(https, tracker, { batchMs: o.batchMs ?? 0 })
 
     // ---- capacity ----
     let capacity: number
@@ -346,6 +348,7 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
       profile: o.profile,
       startedAt,
       network: { chainId, nodes: nodes.length, senders: senders.length },
+      batchMs: o.batchMs ?? 0,
       machine: { cores: verify?.cores ?? 0, loadAvgBefore, loadAvgAfter: loadavg() },
       capacity: { value: Math.round(capacity), source, ramp },
       phases: phaseStats,

@@ -2,8 +2,9 @@
  * What happened to every transaction the load offered: submission attempts and answers, then
  * commitment as the nodes announce it — `block` events on every node's `/v1/events` stream
  * (the first node to announce a block dates its transactions' commit), `tx` events for
- * rejections after admission. Latency is measured from the send of the accepted submission to
- * the first committed event, all on this process's monotonic clock.
+ * rejections after admission. Latency is measured from the offer of the accepted submission (its
+ * send; in a batch, the moment it was due) to the first committed event, all on this process's
+ * monotonic clock.
  */
 import { readEventStream } from '../../client/sse.js'
 import type { PreparedTx } from './workload.js'
@@ -11,7 +12,7 @@ import type { PreparedTx } from './workload.js'
 export type TrackedTx = {
   readonly prepared: PreparedTx
   attempts: number
-  /** Send time of the accepted (202) submission. */
+  /** Offer time of the accepted (202) submission: its send, or when it joined its batch. */
   submittedAtMs: number | null
   /** The submission's answer was lost (network): admission unknown until a later answer or the audit. */
   unknown: boolean

@@ -119,6 +119,8 @@ export type PreparedTx = {
   readonly hash: string
   /** `{"tx":"<base64>"}` for POST /v1/txs. */
   readonly body: Buffer
+  /** The base64 of the transaction alone, for POST /v1/txs/batch. */
+  readonly base64: string
   readonly type: string
   readonly sender: number
   readonly nonce: number
@@ -155,9 +157,11 @@ export class TxFactory {
     const draft = this.#draft(s, recordId, nonce)
     const tx = signTx(draft, { chainId: this.#chainId, keyPair: s.key, nonce })
     this.typeCounts.set(draft.type, (this.typeCounts.get(draft.type) ?? 0) + 1)
+    const base64 = toBase64(tx.serialize())
     return {
       hash: tx.hashHex(),
-      body: Buffer.from(`{"tx":"${toBase64(tx.serialize())}"}`),
+      body: Buffer.from(`{"tx":"${base64}"}`),
+      base64,
       type: draft.type,
       sender: s.index,
       nonce,
