@@ -158,4 +158,47 @@ describe('govchain bench load against a running devnet', () => {
         `raw verify ${Math.round(report.verify!.perSecond)}/s`,
     )
   })
+  it('drives the same run in per-node batches (POST /v1/txs/batch) and loses nothing', async () => {
+    const jsonPath = join(c.dir, 'bench-load-batched.json')
+    const r = await runCli(
+      [
+        'bench',
+        'load',
+        '--network',
+        join(c.dir, 'network.json'),
+        '--rate',
+        '80',
+        '--duration',
+        '3',
+        '--senders',
+        '10',
+        '--drain',
+        '30',
+        '--audit-sample',
+        '10',
+        '--batch-ms',
+        '100',
+        '--skip-verify-rate',
+        '--json',
+        jsonPath,
+        '--no-progress',
+      ],
+      100_000,
+    )
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/batches of ≤ 100 ms/)
+    expect(r.stdout).toMatch(/POST \/v1\/txs\/batch p50/)
+    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as LoadReport
+    expect(report.batchMs).toBe(100)
+    const w = report.window
+    expect(w.offered).toBe(240)
+    expect(w.accepted).toBe(240)
+    expect(w.committed).toBe(240)
+    // Latency counts from each transaction's offer, so it includes the wait for its batch.
+    expect(w.latencyMs.count).toBe(240)
+    expect(w.latencyMs.p50).toBeGreaterThan(0)
+    // Fewer requests than transactions: at most one per node per 100 ms, plus the last ones.
+    expect(w.postLatencyMs.count).toBeLessThanOrEqual(4 * (3 / 0.1 + 1))
+    expect(report.noLoss).toMatchObject({ ok: true, lost: 0, pending: 0, missingOnNode: [0, 0, 0, 0] })
+  })
 })

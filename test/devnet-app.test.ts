@@ -195,6 +195,7 @@ describe('npm run devnet on the government-services application', () => {
     'finance-invoice.ts',
     'governance-add-member.ts',
     'verify-certificate-offline.ts',
+    'bulk-certificates.ts',
   ])('example %s passes against it', async (script) => {
     const r = await timed(script, async () =>
       spawnSync(
