@@ -1,7 +1,8 @@
 /** The load driver's submission: one POST per transaction, or per-node batches (`batchMs`). */
+import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { Driver } from '../../src/bench/load/driver.js'
-import type { NodeHttp, PostAnswer } from '../../src/bench/load/http.js'
+import { NodeHttp, type PostAnswer } from '../../src/bench/load/http.js'
 import { Tracker } from '../../src/bench/load/tracker.js'
 import type { PreparedTx } from '../../src/bench/load/workload.js'
 
@@ -125,5 +126,46 @@ describe('load driver', () => {
     expect(driver.retries).toHaveLength(12)
     expect(driver.retries.every((t) => t.unknown)).toBe(true)
     expect(tracker.accepted).toBe(0)
+  })
+})
+
+describe('load HTTP client: a batch answer to codes per entry', () => {
+  it.each<[string, number, string, (string | null)[]]>([
+    [
+      'entries admitted and refused',
+      200,
+      '{"results":[{"status":202,"hash":"a"},{"status":503,"error":{"code":"MEMPOOL_FULL","message":"m"}}]}',
+      [null, 'MEMPOOL_FULL'],
+    ],
+    ['an entry without a code', 200, '{"results":[{"status":202},{"status":400}]}', [null, 'BAD_ANSWER']],
+    ['results of another length', 200, '{"results":[]}', ['HTTP_200', 'HTTP_200']],
+    [
+      'the whole request refused',
+      413,
+      '{"error":{"code":"API_TOO_LARGE","message":"m"}}',
+      ['API_TOO_LARGE', 'API_TOO_LARGE'],
+    ],
+    ['not JSON', 502, '<h1>Bad gateway</h1>', ['HTTP_502', 'HTTP_502']],
+  ])('%s', async (_what, status, body, codes) => {
+    const server = createServer((_req, res) => res.writeHead(status).end(body))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const http = new NodeHttp(`http://127.0.0.1:${(server.address() as { port: number }).port}`)
+    try {
+      expect(await http.postBatch(Buffer.from('{"txs":["a","b"]}'), 2)).toEqual(codes)
+    } finally {
+      http.close()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
+  })
+
+  it('gives NETWORK to every entry when no answer comes', async () => {
+    const server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+    const port = (server.address() as { port: number }).port
+    await new Promise<void>((r) => server.close(() => r()))
+    const http = new NodeHttp(`http://127.0.0.1:${port}`)
+    expect(await http.postBatch(Buffer.from('{"txs":["a"]}'), 1)).toEqual(['NETWORK'])
+    expect(await http.postTx(Buffer.from('{"tx":"a"}'))).toEqual({ status: 0, code: 'NETWORK' })
+    http.close()
   })
 })

@@ -11,6 +11,7 @@
  * would otherwise wait for it forever; the retry takes a slot of the offered rate like any
  * submission. Anything else is a final refusal.
  */
+import { MAX_BATCH_TXS } from '../../client/client.js'
 import type { NodeHttp } from './http.js'
 import type { Phase } from './options.js'
 import type { Tracker, TrackedTx } from './tracker.js'
@@ -45,9 +46,6 @@ export type DriverOptions = {
   readonly batchMs?: number
   readonly now?: () => number
 }
-
-/** Most transactions in one batch request (the node's limit). */
-const MAX_BATCH = 256
 
 type Offer = {
   readonly t: TrackedTx
@@ -117,7 +115,7 @@ export class Driver {
     }
     const queue = this.#queues[n]!
     queue.push(offer)
-    if (queue.length >= MAX_BATCH) this.#flush(n)
+    if (queue.length >= MAX_BATCH_TXS) this.#flush(n)
   }
 
   /** Sends the batches that are full or whose oldest offer has waited `batchMs` (all: `force`). */
@@ -130,7 +128,7 @@ export class Driver {
   }
 
   #flush(n: number): void {
-    const offers = this.#queues[n]!.splice(0, MAX_BATCH)
+    const offers = this.#queues[n]!.splice(0, MAX_BATCH_TXS)
     const body = Buffer.from(`{"txs":[${offers.map((o) => `"${o.t.prepared.base64}"`).join(',')}]}`)
     const sentAt = this.#now()
     void this.#nodes[n]!.postBatch(body, offers.length).then((codes) => {

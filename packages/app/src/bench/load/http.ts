@@ -1,5 +1,5 @@
 /**
- * Plain node:http with keep-alive for the load's hot path (POST /v1/txs) and its reads: fewer
+ * Plain node:http with keep-alive for the load's hot path (POST /v1/txs, /v1/txs/batch) and its reads: fewer
  * allocations than fetch per request, so the generator takes less of the CPU it shares with
  * the nodes.
  */
@@ -20,112 +20,58 @@ export class NodeHttp {
     this.#agent = new Agent({ keepAlive: true, maxSockets })
   }
 
-  /** POSTs a pre-encoded JSON body; never throws. */
-  postTx(body: Buffer, timeoutMs = 30_000): Promise<PostAnswer> {
-    return new Promise((resolve) => {
-      const req = request(
-        {
-          host: this.#url.hostname,
-          port: this.#url.port,
-          path: '/v1/txs',
-          method: 'POST',
-          agent: this.#agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const status = res.statusCode ?? 0
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => {
-            if (status === 202) return resolve({ status, code: null })
-            let code = `HTTP_${status}`
-            try {
-              const j = JSON.parse(Buffer.concat(chunks).toString()) as { error?: { code?: unknown } }
-              if (typeof j.error?.code === 'string') code = j.error.code
-            } catch {
-              // not JSON: keep the status
-            }
-            resolve({ status, code })
-          })
-          res.on('error', () => resolve({ status: 0, code: 'NETWORK' }))
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error('timeout')))
-      req.on('error', () => resolve({ status: 0, code: 'NETWORK' }))
-      req.end(body)
-    })
+  /** POSTs a pre-encoded `{"tx":…}` body to /v1/txs; never throws. */
+  async postTx(body: Buffer, timeoutMs = 30_000): Promise<PostAnswer> {
+    const { status, text } = await this.#request('POST', '/v1/txs', timeoutMs, body)
+    if (status === 202) return { status, code: null }
+    return { status, code: errorCodeOf(status, text) }
   }
 
   /**
    * POSTs `{"txs":[…]}` of `count` transactions to /v1/txs/batch; never throws. The code of each
    * entry (null: admitted), or, when the request as a whole failed, that failure's code for all.
    */
-  postBatch(body: Buffer, count: number, timeoutMs = 30_000): Promise<(string | null)[]> {
-    return new Promise((resolve) => {
-      const all = (code: string) => resolve(new Array<string | null>(count).fill(code))
-      const req = request(
-        {
-          host: this.#url.hostname,
-          port: this.#url.port,
-          path: '/v1/txs/batch',
-          method: 'POST',
-          agent: this.#agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const status = res.statusCode ?? 0
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => {
-            let parsed: { results?: unknown; error?: { code?: unknown } } | undefined
-            try {
-              parsed = JSON.parse(Buffer.concat(chunks).toString()) as typeof parsed
-            } catch {
-              parsed = undefined
-            }
-            const results = parsed?.results
-            if (status === 200 && Array.isArray(results) && results.length === count) {
-              return resolve(
-                results.map((r: { status?: unknown; error?: { code?: unknown } }) =>
-                  r?.status === 202 ? null : typeof r?.error?.code === 'string' ? r.error.code : 'BAD_ANSWER',
-                ),
-              )
-            }
-            const code = parsed?.error?.code
-            all(typeof code === 'string' ? code : `HTTP_${status}`)
-          })
-          res.on('error', () => all('NETWORK'))
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error('timeout')))
-      req.on('error', () => all('NETWORK'))
-      req.end(body)
-    })
+  async postBatch(body: Buffer, count: number, timeoutMs = 30_000): Promise<(string | null)[]> {
+    const { status, text } = await this.#request('POST', '/v1/txs/batch', timeoutMs, body)
+    if (status === 200) {
+      const results = parseJson<{ results?: unknown }>(text)?.results
+      if (Array.isArray(results) && results.length === count)
+        return results.map((r: { status?: unknown; error?: { code?: unknown } } | null) =>
+          r?.status === 202 ? null : typeof r?.error?.code === 'string' ? r.error.code : 'BAD_ANSWER',
+        )
+    }
+    return new Array<string | null>(count).fill(errorCodeOf(status, text))
   }
 
   /** GET returning parsed JSON and the status (null body when not JSON / no answer). */
-  getJson<T = unknown>(path: string, timeoutMs = 15_000): Promise<{ status: number; body: T | null }> {
-    return this.getText(path, timeoutMs).then(({ status, text }) => {
-      try {
-        return { status, body: JSON.parse(text) as T }
-      } catch {
-        return { status, body: null }
-      }
-    })
+  async getJson<T = unknown>(path: string, timeoutMs = 15_000): Promise<{ status: number; body: T | null }> {
+    const { status, text } = await this.getText(path, timeoutMs)
+    return { status, body: parseJson<T>(text) }
   }
 
   getText(path: string, timeoutMs = 15_000): Promise<{ status: number; text: string }> {
+    return this.#request('GET', path, timeoutMs)
+  }
+
+  /** One request; status 0 and no text when no answer came (refused, reset, timed out). */
+  #request(
+    method: 'GET' | 'POST',
+    path: string,
+    timeoutMs: number,
+    body?: Buffer,
+  ): Promise<{ status: number; text: string }> {
     return new Promise((resolve) => {
       const req = request(
         {
           host: this.#url.hostname,
           port: this.#url.port,
           path,
-          method: 'GET',
+          method,
           agent: this.#agent,
           timeout: timeoutMs,
+          ...(body === undefined
+            ? {}
+            : { headers: { 'content-type': 'application/json', 'content-length': body.length } }),
         },
         (res) => {
           const chunks: Buffer[] = []
@@ -138,11 +84,26 @@ export class NodeHttp {
       )
       req.on('timeout', () => req.destroy(new Error('timeout')))
       req.on('error', () => resolve({ status: 0, text: '' }))
-      req.end()
+      req.end(body)
     })
   }
 
   close(): void {
     this.#agent.destroy()
   }
+}
+
+function parseJson<T>(text: string): T | null {
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    return null
+  }
+}
+
+/** The node's error code in an answer; `HTTP_<status>` without one; `NETWORK` without an answer. */
+function errorCodeOf(status: number, text: string): string {
+  if (status === 0) return 'NETWORK'
+  const code = parseJson<{ error?: { code?: unknown } }>(text)?.error?.code
+  return typeof code === 'string' ? code : `HTTP_${status}`
 }
