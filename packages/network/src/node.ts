@@ -530,9 +530,14 @@ export class GovchainNode implements ApiBackend {
   async submitTxs(txs: readonly Transaction[]): Promise<readonly unknown[]> {
     if (!this.#started) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is starting')
     // As for a gossip batch: the signatures in one go on the verifier's threads, then admission
-    // one by one finds them cached (each submission alone is verified on this thread).
-    const { verified } = await this.chain.preverifySignatures(this.mempool.admissible(txs))
-    this.metrics.txsPreverified.inc(verified)
+    // one by one finds them cached (each submission alone is verified on this thread). If the
+    // batch fails, admission verifies each signature itself.
+    try {
+      const { verified } = await this.chain.preverifySignatures(this.mempool.admissible(txs))
+      this.metrics.txsPreverified.inc(verified)
+    } catch (e) {
+      this.#log.debug({ err: (e as Error).message }, 'batch signature preverification failed')
+    }
     const outcomes: unknown[] = []
     for (const tx of txs) {
       try {

@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createTxFromBytes } from '@govchain/ledger'
 import { generateDevnet, GovchainNode, loadHome, openStateTree } from '@govchain/network'
 import {
   appErrorStatus,
@@ -132,6 +133,29 @@ describe('GovchainClient against a node', () => {
     // The batch's signatures were verified together, off the node's thread, before admission.
     expect((await preverified()) - before).toBeGreaterThanOrEqual(3)
     await expect(client.submitBatch([])).rejects.toMatchObject({ code: 'CLIENT_BAD_INPUT' })
+  })
+
+  it('admits a batch whose signature batch failed: each signature is then checked at admission', async () => {
+    const officer = net.account('registry-officer')
+    const chain = node.chain
+    const preverify = chain.preverifySignatures.bind(chain)
+    chain.preverifySignatures = () => Promise.reject(new Error('verifier down'))
+    try {
+      const { pendingNonce } = await client.getAccountNonce(officer.key.publicKey)
+      const txs = await Promise.all(
+        ['C-F1', 'C-F2'].map((id, i) =>
+          client.sign({ key: officer.key, ...cert(id), nonce: pendingNonce + i }),
+        ),
+      )
+      const bad = new Uint8Array(txs[1]!.serialize())
+      bad[bad.length - 2]! ^= 1
+      const results = await client.submitBatch([txs[0]!, createTxFromBytes(bad)])
+      expect(results[0]).toEqual({ hash: txs[0]!.hashHex() })
+      expect(results[1]).toMatchObject({ error: { code: 'TX_BAD_SIGNATURE', httpStatus: 403 } })
+      expect((await client.waitForCommit(txs[0]!.hashHex())).status).toBe('committed')
+    } finally {
+      chain.preverifySignatures = preverify
+    }
   })
 
   it("maps the node's refusals to ClientErrors with its code and HTTP status", async () => {
