@@ -94,11 +94,14 @@ export const PRODUCTION_TIMING: ConsensusTimingConfig = Object.freeze({
 })
 
 /**
- * Devnet: ~1 s blocks under load, an empty block about every 3 s when idle. The propose timeout
- * is 1.5 s: under load a 1,000-transaction proposal reached the other nodes ~0.9 s after the
- * height started (building ~0.4 s, the WAL record and gossip ~0.45 s) and nodes start a height up
- * to ~0.25 s apart, so at 1 s round 0 often failed (a lost round costs ~2.5 s); at 1.5 s, four
- * loaded runs needed no second round (docs/bench.md).
+ * Devnet: blocks under a second apart under load, an empty block about every 3 s when idle. The
+ * propose timeout is 1.5 s: under load a 1,000-transaction proposal reached the other nodes
+ * ~0.9 s after the height started (building ~0.4 s, the WAL record and gossip ~0.45 s) and nodes
+ * start a height up to ~0.25 s apart, so at 1 s round 0 often failed (a lost round costs ~2.5 s);
+ * at 1.5 s, four loaded runs needed no second round. The commit timeout is 250 ms: it is the
+ * wait before every height that finds no full block, and at 400–500 tx/s offered it took the
+ * commit latency's p50 from 0.98–1.35 s (500 ms) to 0.72–0.97 s in pairs of runs, for 1–2 % more
+ * node CPU (docs/bench.md).
  */
 export const DEVNET_TIMING: ConsensusTimingConfig = Object.freeze({
   proposeMs: 1500,
@@ -106,7 +109,7 @@ export const DEVNET_TIMING: ConsensusTimingConfig = Object.freeze({
   precommitMs: 500,
   growth: 1.5,
   capMs: 30_000,
-  commitTimeoutMs: 500,
+  commitTimeoutMs: 250,
   idleBlockIntervalMs: 3000,
   rebroadcastMs: 1000,
 })
