@@ -37,13 +37,14 @@ import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
 import { largeBlockCollection } from './large-block-collection.js'
-import type {
-  AccountJson,
-  ApiBackend,
-  BlockTxsJson,
-  QueryJson,
-  StatusJson,
-  TxStatusJson,
+import {
+  submitEach,
+  type AccountJson,
+  type ApiBackend,
+  type BlockTxsJson,
+  type QueryJson,
+  type StatusJson,
+  type TxStatusJson,
 } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
@@ -538,16 +539,7 @@ export class GovchainNode implements ApiBackend {
     } catch (e) {
       this.#log.debug({ err: (e as Error).message }, 'batch signature preverification failed')
     }
-    const outcomes: unknown[] = []
-    for (const tx of txs) {
-      try {
-        await this.submitTx(tx)
-        outcomes.push(undefined)
-      } catch (e) {
-        outcomes.push(e)
-      }
-    }
-    return outcomes
+    return submitEach(this, txs)
   }
 
   async txStatus(hash: Uint8Array): Promise<TxStatusJson | undefined> {

@@ -459,7 +459,6 @@ function parseEvent(
     : { type: 'tx', data: data as unknown as TxEvent }
 }
 
-/** A non-2xx answer → ClientError with the node's code (or CLIENT_HTTP without one). */
 /** Most transactions in one `submitBatch` (the node's limit). */
 export const MAX_BATCH_TXS = 256
 
@@ -488,6 +487,7 @@ function batchResult(r: unknown, tx: Transaction): BatchSubmitResult {
   }
 }
 
+/** A non-2xx answer → ClientError with the node's code (or CLIENT_HTTP without one). */
 async function errorOf(res: Response): Promise<ClientError> {
   let body: unknown
   try {
