@@ -39,6 +39,17 @@ function runCli(
   })
 }
 
+/** `govchain bench load` against the cluster in `dir`, its JSON report written to `jsonName`. */
+async function benchLoad(dir: string, jsonName: string, args: string[]) {
+  const jsonPath = join(dir, jsonName)
+  const r = await runCli(
+    ['bench', 'load', '--network', join(dir, 'network.json'), ...args, '--json', jsonPath, '--no-progress'],
+    100_000,
+  )
+  const report = (): LoadReport => JSON.parse(readFileSync(jsonPath, 'utf8')) as LoadReport
+  return { r, report }
+}
+
 describe('govchain bench load against a running devnet', () => {
   let c: Cluster
   beforeAll(async () => {
@@ -54,37 +65,26 @@ describe('govchain bench load against a running devnet', () => {
   })
 
   it('drives a short pressure run and loses nothing', async () => {
-    const jsonPath = join(c.dir, 'bench-load.json')
-    const r = await runCli(
-      [
-        'bench',
-        'load',
-        '--network',
-        join(c.dir, 'network.json'),
-        '--profile',
-        'pressure',
-        '--rate',
-        '15',
-        '--duration',
-        '4',
-        '--senders',
-        '10',
-        '--drain',
-        '30',
-        '--audit-sample',
-        '20',
-        '--slices',
-        '2',
-        '--json',
-        jsonPath,
-        '--no-progress',
-      ],
-      100_000,
-    )
+    const { r, report: read } = await benchLoad(c.dir, 'bench-load.json', [
+      '--profile',
+      'pressure',
+      '--rate',
+      '15',
+      '--duration',
+      '4',
+      '--senders',
+      '10',
+      '--drain',
+      '30',
+      '--audit-sample',
+      '20',
+      '--slices',
+      '2',
+    ])
     expect(r.stderr).not.toMatch(/INTERNAL/)
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toMatch(/criteria \(pressure\): .* PASS/)
-    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as LoadReport
+    const report = read()
 
     expect(report).toMatchObject({ kind: 'govchain-bench-load', version: 1, profile: 'pressure' })
     expect(report.network).toMatchObject({ nodes: 4, senders: 10 })
@@ -158,37 +158,27 @@ describe('govchain bench load against a running devnet', () => {
         `raw verify ${Math.round(report.verify!.perSecond)}/s`,
     )
   })
+
   it('drives the same run in per-node batches (POST /v1/txs/batch) and loses nothing', async () => {
-    const jsonPath = join(c.dir, 'bench-load-batched.json')
-    const r = await runCli(
-      [
-        'bench',
-        'load',
-        '--network',
-        join(c.dir, 'network.json'),
-        '--rate',
-        '80',
-        '--duration',
-        '3',
-        '--senders',
-        '10',
-        '--drain',
-        '30',
-        '--audit-sample',
-        '10',
-        '--batch-ms',
-        '100',
-        '--skip-verify-rate',
-        '--json',
-        jsonPath,
-        '--no-progress',
-      ],
-      100_000,
-    )
+    const { r, report: read } = await benchLoad(c.dir, 'bench-load-batched.json', [
+      '--rate',
+      '80',
+      '--duration',
+      '3',
+      '--senders',
+      '10',
+      '--drain',
+      '30',
+      '--audit-sample',
+      '10',
+      '--batch-ms',
+      '100',
+      '--skip-verify-rate',
+    ])
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toMatch(/batches of ≤ 100 ms/)
     expect(r.stdout).toMatch(/POST \/v1\/txs\/batch p50/)
-    const report = JSON.parse(readFileSync(jsonPath, 'utf8')) as LoadReport
+    const report = read()
     expect(report.batchMs).toBe(100)
     const w = report.window
     expect(w.offered).toBe(240)

@@ -306,10 +306,7 @@ export class GovchainNode implements ApiBackend {
     gossip.start({
       // A batch's signatures in one go on the verifier's threads; admission then finds them
       // cached. Not for what the mempool would refuse first (pending already, or no room).
-      beforeTxs: async (txs) => {
-        const { verified } = await this.#chain!.preverifySignatures(this.mempool.admissible(txs))
-        this.metrics.txsPreverified.inc(verified)
-      },
+      beforeTxs: (txs) => this.#preverify(txs),
       onTx: (tx, from) => this.#onGossipTx(tx, from),
       onProposal: (p, b, from) => this.#driver!.onProposal(p, b, from),
       onVote: (v, from) => this.#driver!.onVote(v, from),
@@ -528,14 +525,22 @@ export class GovchainNode implements ApiBackend {
     void this.#gossip?.publishTx(tx).catch(() => {})
   }
 
+  /**
+   * Verifies a batch's signatures in one go on the verifier's threads, caching the valid ones: of
+   * the transactions the mempool would not refuse first (pending already, or no room).
+   */
+  async #preverify(txs: readonly Transaction[]): Promise<void> {
+    const { verified } = await this.chain.preverifySignatures(this.mempool.admissible(txs))
+    this.metrics.txsPreverified.inc(verified)
+  }
+
   async submitTxs(txs: readonly Transaction[]): Promise<readonly unknown[]> {
     if (!this.#started) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is starting')
     // As for a gossip batch: the signatures in one go on the verifier's threads, then admission
     // one by one finds them cached (each submission alone is verified on this thread). If the
     // batch fails, admission verifies each signature itself.
     try {
-      const { verified } = await this.chain.preverifySignatures(this.mempool.admissible(txs))
-      this.metrics.txsPreverified.inc(verified)
+      await this.#preverify(txs)
     } catch (e) {
       this.#log.debug({ err: (e as Error).message }, 'batch signature preverification failed')
     }

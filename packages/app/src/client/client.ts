@@ -474,17 +474,21 @@ function batchResult(r: unknown, tx: Transaction): BatchSubmitResult {
       throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'node answered another transaction hash')
     return { hash }
   }
-  const error = isObject(r.error) ? r.error : undefined
-  if (error === undefined || typeof error.code !== 'string' || typeof error.message !== 'string')
+  const error = nodeErrorOf(r.error, r.status)
+  if (error === undefined)
     throw new ClientError(ClientErrorCode.BAD_RESPONSE, 'a refused batch entry without a coded error')
-  return {
-    hash,
-    error: new ClientError(error.code, error.message, {
-      httpStatus: r.status,
-      nodeError: { code: error.code, message: error.message },
-      ...(isObject(error.details) ? { details: error.details } : {}),
-    }),
-  }
+  return { hash, error }
+}
+
+/** The node's `{ code, message, details? }` as a ClientError; undefined if it is not one. */
+function nodeErrorOf(error: unknown, httpStatus: number): ClientError | undefined {
+  if (!isObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string')
+    return undefined
+  return new ClientError(error.code, error.message, {
+    httpStatus,
+    nodeError: { code: error.code, message: error.message },
+    ...(isObject(error.details) ? { details: error.details } : {}),
+  })
 }
 
 /** A non-2xx answer → ClientError with the node's code (or CLIENT_HTTP without one). */
@@ -495,14 +499,8 @@ async function errorOf(res: Response): Promise<ClientError> {
   } catch {
     body = undefined
   }
-  const error = isObject(body) && isObject(body.error) ? body.error : undefined
-  if (error !== undefined && typeof error.code === 'string' && typeof error.message === 'string') {
-    return new ClientError(error.code, error.message, {
-      httpStatus: res.status,
-      nodeError: { code: error.code, message: error.message },
-      ...(isObject(error.details) ? { details: error.details } : {}),
-    })
-  }
+  const coded = isObject(body) ? nodeErrorOf(body.error, res.status) : undefined
+  if (coded !== undefined) return coded
   return new ClientError(ClientErrorCode.HTTP, `node answered HTTP ${res.status} without a coded error`, {
     httpStatus: res.status,
   })
