@@ -54,6 +54,7 @@ import {
   type Vote,
 } from '@govchain/ledger'
 import type { ConsensusTimingConfig } from './config.js'
+import { P2pErrorCode } from './errors.js'
 import type { Logger } from './logger.js'
 import type { Mempool } from './mempool.js'
 import type { NodeMetrics } from './metrics.js'
@@ -596,13 +597,30 @@ export class ConsensusDriver {
     }
   }
 
-  /** Gossip handler: a proposal with its block. */
-  async onProposal(proposal: Proposal, block: Block, _from: string): Promise<Verdict> {
-    if (toHex(proposal.blockHash) !== block.hashHex() || block.height !== proposal.height)
+  /**
+   * Gossip handler: a proposal with its block, or with a function that obtains the block (a
+   * compact block is rebuilt, perhaps fetched): called only once the proposal itself passed
+   * its checks (signature, proposer, height, round), so a proposal that would be refused costs
+   * no wait and no request. The block it yields has the proposal's hash.
+   */
+  async onProposal(
+    proposal: Proposal,
+    block: Block | (() => Promise<Block | undefined>),
+    _from: string,
+  ): Promise<Verdict> {
+    if (
+      typeof block !== 'function' &&
+      (toHex(proposal.blockHash) !== block.hashHex() || block.height !== proposal.height)
+    )
       return reject('CONSENSUS_PROPOSAL_BLOCK_MISMATCH', Penalty.severe)
     const message: ConsensusMessage = { kind: 'proposal', proposal }
     const verdict = this.#accept(message)
     if (verdict.kind !== 'accept') return verdict
+    if (typeof block === 'function') {
+      const obtained = await block()
+      if (obtained === undefined) return ignore(P2pErrorCode.BLOCK_UNAVAILABLE)
+      block = obtained
+    }
     if (this.#blocks.size >= MAX_CANDIDATE_BLOCKS) {
       const oldest = this.#blocks.keys().next().value
       if (oldest !== undefined) this.#blocks.delete(oldest)

@@ -38,6 +38,8 @@ export const P2pErrorCode = {
   WRONG_HEIGHT: 'P2P_WRONG_HEIGHT',
   ROUND_TOO_FAR: 'P2P_ROUND_TOO_FAR',
   NO_PEERS: 'P2P_NO_PEERS',
+  /** A proposal's block could neither be rebuilt from local transactions nor fetched. */
+  BLOCK_UNAVAILABLE: 'P2P_BLOCK_UNAVAILABLE',
 } as const
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode]
 export class P2pError extends GovchainError<P2pErrorCode> {}

@@ -150,6 +150,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
+    proposalBlocks: new Counter({
+      name: 'govchain_proposal_blocks_total',
+      help: "Gossiped proposals' blocks, by how this node got them: rebuilt from its own transactions (local), after waiting for some (waited), fetched whole (fetched), or not at all (unavailable)",
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    proposalTxsMissing: new Counter({
+      name: 'govchain_proposal_txs_missing_total',
+      help: "Transactions of gossiped proposals' blocks this node did not hold when the proposal arrived",
+      registers,
+    }),
     gossipMessages: new Counter({
       name: 'govchain_gossip_messages_total',
       help: 'Gossip messages received, by topic kind and verdict (tx topic: one per transaction)',

@@ -49,6 +49,7 @@ import {
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
 import { PriorityGate } from './priority-gate.js'
+import { ProposalBlocks } from './proposal-blocks.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
 import { ACCEPT, Gossip, ignore, maxProposalMessageBytes, reject, type Verdict } from './p2p/gossip.js'
 import { createHost, MemberDialer, nodePrivateKey, parsePeerAddress, type Host } from './p2p/host.js'
@@ -300,15 +301,27 @@ export class GovchainNode implements ApiBackend {
       logger: log,
       metrics: this.metrics,
     })
+    const proposalBlocks = new ProposalBlocks(
+      {},
+      {
+        pending: (hash) => this.#mempool?.get(hash)?.tx,
+        fetch: (hash, proposer) => this.#fetchCandidate(hash, proposer),
+        metrics: this.metrics,
+      },
+    )
 
     await host.start()
     if (signal.aborted) return
     gossip.start({
       // A batch's signatures in one go on the verifier's threads; admission then finds them
       // cached. Not for what the mempool would refuse first (pending already, or no room).
-      beforeTxs: (txs) => this.#preverify(txs),
+      beforeTxs: (txs) => {
+        proposalBlocks.remember(txs)
+        return this.#preverify(txs)
+      },
       onTx: (tx, from) => this.#onGossipTx(tx, from),
-      onProposal: (p, b, from) => this.#driver!.onProposal(p, b, from),
+      onProposal: (p, compact, from) =>
+        this.#driver!.onProposal(p, () => proposalBlocks.assemble(compact, from), from),
       onVote: (v, from) => this.#driver!.onVote(v, from),
     })
     const peers = config.p2p.peers.map(parsePeerAddress)
@@ -445,14 +458,14 @@ export class GovchainNode implements ApiBackend {
     this.metrics.mempoolBytes.set(mempool.bytes)
   }
 
-  /** Asks member peers, one after the other, for a proposed block we do not hold. */
-  async #fetchCandidate(hash: Uint8Array): Promise<Block | undefined> {
+  /** Asks member peers, one after the other (`first` first), for a proposed block we do not hold. */
+  async #fetchCandidate(hash: Uint8Array, first?: string): Promise<Block | undefined> {
     const host = this.#host
     const gater = this.#gater
     if (host === undefined || gater === undefined) return undefined
-    const peers = [...new Set(host.getConnections().map((c) => c.remotePeer.toString()))].filter((p) =>
-      gater.allows(p),
-    )
+    const connected = new Set(host.getConnections().map((c) => c.remotePeer.toString()))
+    const peers = [...connected].filter((p) => gater.allows(p))
+    if (first !== undefined && connected.has(first)) peers.sort((a, b) => +(b === first) - +(a === first))
     for (const peer of peers) {
       try {
         const block = await host.services.sync.candidate(

@@ -9,7 +9,7 @@
  * reject costs the forwarding peer a penalty (peer-scores.ts).
  *
  *   tx topic        ["govchain/gossip-txs", 1, [txBytes…]]  (1–256 transactions, ≤ 256 KiB)
- *   proposal topic  ["govchain/gossip-proposal", 1, proposalBytes, blockBytes]
+ *   proposal topic  ["govchain/gossip-proposal", 2, proposalBytes, header, [txHash…], [evidence…]]
  *   vote topic      canonical vote bytes
  *
  * Transactions are batched: `publishTx` queues a transaction and resolves once the batch that
@@ -20,13 +20,18 @@
  * transaction gets its own verdict from the handler, counted per transaction; the message is
  * forwarded only when no transaction in it was rejected, and the forwarder pays the sum of the
  * rejected transactions' penalties.
+ *
+ * A proposal carries its block compactly: the header, the transactions' hashes and the evidence.
+ * Peers already hold nearly all of those transactions (they were gossiped before the block was
+ * proposed), so each transaction crosses the network once instead of twice; the node rebuilds
+ * the block from its own transactions, fetching it whole only when some are missing
+ * (`proposal-blocks.ts`).
  */
 import { TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub'
 import type { RPC } from '@libp2p/gossipsub/message'
 import type { PeerId } from '@libp2p/interface'
 import {
   byteString,
-  createBlockFromBytes,
   createProposalFromBytes,
   createTxFromBytes,
   createVoteFromBytes,
@@ -37,8 +42,15 @@ import {
   readEnvelope,
   readVarBytes,
   MAX_VOTE_BYTES,
+  equalBytes,
+  readBytes,
+  readEvidence,
+  readHeader,
+  HASH_LENGTH,
   type Block,
+  type BlockHeader,
   type ChainParams,
+  type DuplicateVoteEvidence,
   type Proposal,
   type Transaction,
   type Vote,
@@ -61,8 +73,12 @@ const BATCH_ENTRY_OVERHEAD = 9
 
 export type GossipTopicKind = 'tx' | 'proposal' | 'vote'
 
-/** Topic versions: the tx topic carries batches since version 2. */
-const TOPIC_VERSION: Record<GossipTopicKind, number> = { tx: 2, proposal: 1, vote: 1 }
+/**
+ * Topic versions: the tx topic carries batches since version 2, the proposal topic compact
+ * blocks since version 2.
+ */
+const TOPIC_VERSION: Record<GossipTopicKind, number> = { tx: 2, proposal: 2, vote: 1 }
+export const GOSSIP_PROPOSAL_VERSION = 2
 
 export function gossipTopic(chainId: string, kind: GossipTopicKind): string {
   return `/govchain/${chainId}/${kind}/${TOPIC_VERSION[kind]}`
@@ -164,7 +180,7 @@ export type GossipHandlers = {
    */
   beforeTxs?(txs: readonly Transaction[]): Promise<unknown>
   onTx(tx: Transaction, from: string): Promise<Verdict>
-  onProposal(proposal: Proposal, block: Block, from: string): Promise<Verdict>
+  onProposal(proposal: Proposal, block: CompactBlock, from: string): Promise<Verdict>
   onVote(vote: Vote, from: string): Promise<Verdict>
 }
 
@@ -197,9 +213,69 @@ const DEFAULT_LIMITS: Record<GossipTopicKind, RateLimit> = {
   vote: { perSecond: 400, burst: 800 },
 }
 
-/** Largest proposal message on the wire: a block plus the proposal and framing. */
+/**
+ * Largest proposal message on the wire. Its compact block is never larger than the block itself
+ * (a hash of 32 bytes stands for each transaction of at least that size), so the block's limit
+ * bounds it.
+ */
 export function maxProposalMessageBytes(params: ChainParams): number {
   return params.maxBlockBytes + MAX_VOTE_BYTES + 64
+}
+
+/** A proposed block as gossiped: its transactions by hash. */
+export type CompactBlock = {
+  readonly header: BlockHeader
+  readonly txHashes: readonly Uint8Array[]
+  readonly evidence: readonly DuplicateVoteEvidence[]
+}
+
+export function encodeProposalMessage(proposal: Proposal, block: Block): Uint8Array {
+  return encode([
+    GOSSIP_PROPOSAL_DOMAIN,
+    GOSSIP_PROPOSAL_VERSION,
+    proposal.serialize(),
+    block.header.encodable(),
+    block.txs.map((t) => t.hash()),
+    block.evidence.map((e) => e.encodable()),
+  ])
+}
+
+/**
+ * Strictly decodes a proposal message: canonical CBOR within `maxProposalMessageBytes`, the
+ * proposal and the header for `chainId`, at most `maxBlockTxs` hashes of 32 bytes, the evidence
+ * well formed, and the proposal naming this header's block. Throws a coded error (`DECODE_*`,
+ * `P2P_WRONG_CHAIN`, `P2P_MALFORMED_FRAME`). Whether the hashes match the header's tx root is
+ * checked once the block is rebuilt, by block validation.
+ */
+export function decodeProposalMessage(
+  data: Uint8Array,
+  chainId: string,
+  params: ChainParams,
+): { proposal: Proposal; block: CompactBlock } {
+  const [p, h, hashes, evidence] = readEnvelope(
+    decode(data, maxProposalMessageBytes(params), 'gossip proposal'),
+    GOSSIP_PROPOSAL_DOMAIN,
+    GOSSIP_PROPOSAL_VERSION,
+    4,
+  )
+  const proposal = createProposalFromBytes(readVarBytes(p, 'gossip.proposal', MAX_VOTE_BYTES))
+  if (proposal.chainId !== chainId)
+    throw new P2pError(P2pErrorCode.WRONG_CHAIN, `proposal for chain ${proposal.chainId}`)
+  const header = readHeader(h)
+  if (header.chainId !== chainId)
+    throw new P2pError(P2pErrorCode.WRONG_CHAIN, `block of chain ${header.chainId}`)
+  if (header.height !== proposal.height || !equalBytes(header.hash(), proposal.blockHash))
+    throw new P2pError(P2pErrorCode.MALFORMED_FRAME, 'the proposal names another block')
+  return {
+    proposal,
+    block: {
+      header,
+      txHashes: readArray(hashes, 'gossip.txHashes', params.maxBlockTxs).map((x, i) =>
+        readBytes(x, `gossip.txHashes[${i}]`, HASH_LENGTH),
+      ),
+      evidence: readArray(evidence, 'gossip.evidence', params.maxBlockEvidence).map((e) => readEvidence(e)),
+    },
+  }
 }
 
 export class Gossip {
@@ -298,11 +374,13 @@ export class Gossip {
     void this.#publish(this.topics.tx, encodeTxBatch(batch.txs)).finally(batch.resolve)
   }
 
+  /**
+   * Publishes a proposal with its block in compact form. Queued transactions go first: the
+   * block may hold some of them, and peers rebuild it from the transactions they have.
+   */
   async publishProposal(proposal: Proposal, block: Block): Promise<void> {
-    await this.#publish(
-      this.topics.proposal,
-      encode([GOSSIP_PROPOSAL_DOMAIN, 1, proposal.serialize(), block.serialize()]),
-    )
+    this.#flushTxs()
+    await this.#publish(this.topics.proposal, encodeProposalMessage(proposal, block))
   }
 
   async publishVote(vote: Vote): Promise<void> {
@@ -427,16 +505,7 @@ export class Gossip {
       if (vote.chainId !== chainId) return reject(P2pErrorCode.WRONG_CHAIN, Penalty.severe)
       return handlers.onVote(vote, origin)
     }
-    const [p, b] = readEnvelope(
-      decode(data, maxProposalMessageBytes(params), 'gossip proposal'),
-      GOSSIP_PROPOSAL_DOMAIN,
-      1,
-      2,
-    )
-    const proposal = createProposalFromBytes(readVarBytes(p, 'gossip.proposal', MAX_VOTE_BYTES))
-    if (proposal.chainId !== chainId) return reject(P2pErrorCode.WRONG_CHAIN, Penalty.severe)
-    const block = createBlockFromBytes(readVarBytes(b, 'gossip.block', params.maxBlockBytes), params)
-    if (block.header.chainId !== chainId) return reject(P2pErrorCode.WRONG_CHAIN, Penalty.severe)
+    const { proposal, block } = decodeProposalMessage(data, chainId, params)
     return handlers.onProposal(proposal, block, origin)
   }
 }

@@ -5,7 +5,8 @@
  * One request per stream, as length-prefixed frames of canonical CBOR:
  *   request  ["govchain/sync-req", 1, chainId, kind, from, count, hash | null]
  *            kind 0 = status, 1 = blocks, 2 = candidate (a proposed block of the height in
- *            progress, by hash: for a node that has a proposal's value but lost its block)
+ *            progress, by hash: for a node that has a proposal's value but lost its block, or
+ *            that could not rebuild a gossiped compact block from its own transactions)
  *   status   → [height, headHash]
  *   blocks   → [n], then n frames [blockBytes, certificateBytes] for heights from … from+n−1
  *   candidate → [blockBytes | null]

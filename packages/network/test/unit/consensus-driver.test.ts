@@ -293,3 +293,40 @@ describe('ConsensusDriver: after a commit', () => {
     expect(t.driver.height).toBe(2)
   })
 })
+
+describe('ConsensusDriver: a proposal whose block is obtained later (compact gossip)', () => {
+  it('obtains the block only for a proposal that passed its checks', async () => {
+    const t = await setUp()
+    t.release()
+    let asked = 0
+    const obtain = async () => {
+      asked++
+      return t.block
+    }
+    // Signed by a validator that is not this round's proposer: refused, the block never asked for.
+    const impostor = t.validators.find((k) => toHex(k.publicKey) !== toHex(t.proposal.proposer))!
+    const forged = signProposal(
+      { chainId: CHAIN_ID, height: 1, round: 0, validRound: -1, blockHash: t.block.hash() },
+      impostor.secretKey,
+      impostor.publicKey,
+    )
+    expect((await t.driver.onProposal(forged, obtain, 'peer')).kind).toBe('reject')
+    expect(asked).toBe(0)
+
+    // A block that cannot be obtained: ignored (no penalty), nothing validated.
+    expect(await t.driver.onProposal(t.proposal, async () => undefined, 'peer')).toEqual({
+      kind: 'ignore',
+      code: 'P2P_BLOCK_UNAVAILABLE',
+    })
+    await settle()
+    expect(t.validations()).toBe(0)
+
+    // The real proposal: the block is obtained, validated, and prevoted for.
+    expect((await t.driver.onProposal(t.proposal, obtain, 'peer')).kind).toBe('accept')
+    await settle()
+    expect(asked).toBe(1)
+    expect(t.validations()).toBe(1)
+    expect(t.prevotes).toHaveLength(1)
+    expect(toHex(t.prevotes[0]!.blockHash!)).toBe(t.block.hashHex())
+  })
+})
