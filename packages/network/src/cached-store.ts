@@ -8,16 +8,18 @@
  * cache after the batch is durable, so the cache never holds a value the store does not.
  */
 import type { KvStore, KvWrites, RangeOptions } from '@govchain/ledger'
-import { kvWriteBytes, toHex } from '@govchain/ledger'
+import { byteString, kvWriteBytes } from '@govchain/ledger'
 
 const MISSING = null
+/** A key as a string of one char per byte (half the length of hex, without its per-byte lookups). */
+const idOf = byteString
 /** Large values (blocks, WAL records) are not worth keeping: the hot reads are small. */
 const MAX_CACHED_VALUE = 4096
 
 export class CachedKvStore implements KvStore {
   readonly #store: KvStore
   readonly #max: number
-  /** hex key → value, or null for "known absent". Map order doubles as LRU order. */
+  /** key (`idOf`) → value, or null for "known absent". Map order doubles as LRU order. */
   readonly #cache = new Map<string, Uint8Array | null>()
   hits = 0
   misses = 0
@@ -43,7 +45,7 @@ export class CachedKvStore implements KvStore {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const id = toHex(key)
+    const id = idOf(key)
     const cached = this.#cache.get(id)
     if (cached !== undefined) {
       this.hits++
@@ -79,7 +81,7 @@ export class CachedKvStore implements KvStore {
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    const ids = keys.map(toHex)
+    const ids = keys.map(idOf)
     const out: (Uint8Array | undefined)[] = new Array(keys.length)
     const missing: number[] = []
     ids.forEach((id, i) => {
@@ -104,12 +106,12 @@ export class CachedKvStore implements KvStore {
       await this.#store.write(writes, opts)
     } catch (e) {
       // Unknown outcome: forget what the batch touched.
-      for (const w of writes) this.#cache.delete(toHex(w.key))
+      for (const w of writes) this.#cache.delete(idOf(w.key))
       throw e
     }
     this.writtenBytes += kvWriteBytes(writes)
     for (const w of writes) {
-      const id = toHex(w.key)
+      const id = idOf(w.key)
       this.#cache.delete(id)
       this.#remember(id, w.type === 'put' ? w.value : MISSING)
     }
