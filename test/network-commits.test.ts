@@ -101,5 +101,17 @@ describe('4-node network', () => {
     // Same tx on another node: already committed → 409.
     const again = await c.submit(2, txs[0]!)
     expect(again.status).toBe(409)
+    // Proposals travel as compact blocks: every node rebuilt others' from the transactions it held.
+    const rebuilt = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const text = await (await fetch(`${c.api(i)}/metrics`)).text()
+        const count = (source: string) =>
+          Number(
+            new RegExp(`govchain_proposal_blocks_total\\{source="${source}"\\} (\\d+)`).exec(text)?.[1] ?? 0,
+          )
+        return count('local') + count('waited')
+      }),
+    )
+    for (const n of rebuilt) expect(n).toBeGreaterThan(0)
   })
 })
