@@ -107,6 +107,7 @@ export class GovchainNode implements ApiBackend {
   #regossip: NodeJS.Timeout | undefined
   #syncer: BlockSyncer | undefined
   #driver: ConsensusDriver | undefined
+  #proposalBlocks: ProposalBlocks | undefined
   #http: FastifyInstance | undefined
   #peerId = ''
   #lastBlockAt = 0
@@ -309,6 +310,7 @@ export class GovchainNode implements ApiBackend {
         metrics: this.metrics,
       },
     )
+    this.#proposalBlocks = proposalBlocks
 
     await host.start()
     if (signal.aborted) return
@@ -452,6 +454,7 @@ export class GovchainNode implements ApiBackend {
     const removed = this.#gater?.setMembers(chain.members) ?? []
     for (const peer of removed) void this.#host?.hangUp(peerIdFromString(peer)).catch(() => {})
     mempool.removeCommitted(block.txs)
+    this.#proposalBlocks?.forget(block.txs)
     // The re-check reads state per pending transaction: never on the consensus path.
     void mempool.recheck().catch((e: Error) => this.#log.warn({ err: e.message }, 'mempool re-check failed'))
     this.metrics.mempoolSize.set(mempool.size)

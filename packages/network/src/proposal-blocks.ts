@@ -66,6 +66,12 @@ export class ProposalBlocks {
     }
   }
 
+  /** Drops committed transactions (no valid proposal names them again). */
+  forget(txs: readonly Transaction[]): void {
+    if (this.#recent.size === 0) return
+    for (const tx of txs) this.#recent.delete(tx.hashHex())
+  }
+
   /** The block, or undefined when it could be neither rebuilt nor fetched. */
   async assemble(compact: CompactBlock, proposer: string): Promise<Block | undefined> {
     const { txHashes } = compact

@@ -252,6 +252,15 @@ describe('ProposalBlocks', () => {
     expect(await t.counts()).toEqual({ local: 1, unavailable: 1 })
   })
 
+  it('forgets committed transactions', async () => {
+    const txs = [tx(0), tx(1)]
+    const t = setUp({ waitMs: 1 })
+    t.blocks.remember(txs)
+    t.blocks.forget([txs[0]!])
+    expect(await t.blocks.assemble(compactOf(blockOf(txs.slice(1))), 'peer-p')).toBeDefined()
+    expect(await t.blocks.assemble(compactOf(blockOf(txs.slice(0, 1))), 'peer-p')).toBeUndefined()
+  })
+
   it('rebuilds an empty block without looking anything up', async () => {
     const block = blockOf([])
     const t = setUp()
