@@ -128,7 +128,10 @@ describe('govchain bench load against a running devnet', () => {
       // What the node wrote, and what its LevelDB wrote (whole MB: maybe nothing yet).
       expect(n.metrics?.storeWrittenMiB).toBeGreaterThan(0)
       expect(n.metrics?.leveldbWrittenMiB).toBeGreaterThanOrEqual(0)
+      expect(n.metrics?.proposalBlocks).not.toBeNull()
     }
+    // Proposals rebuilt by the other nodes from the transactions they held.
+    expect(report.nodes.reduce((a, n) => a + (n.metrics?.proposalBlocks?.rebuilt ?? 0), 0)).toBeGreaterThan(0)
     expect(report.verify?.perSecond).toBeGreaterThan(0)
     expect(report.target.committedPerSGoal).toBeCloseTo((0.6 * report.verify!.perSecond) / 4, 6)
     expect(report.criteria).toMatchObject({ success: true, noCrash: true, noLoss: true, pass: true })

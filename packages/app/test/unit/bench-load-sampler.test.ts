@@ -89,6 +89,24 @@ describe('bench load: metrics between two scrapes', () => {
     })
   })
 
+  it('reports the proposals whose blocks the node rebuilt, and those it fetched or could not get', () => {
+    const at = (local: number, waited: number, fetched: number, unavailable: number) =>
+      parseMetrics(
+        [
+          `govchain_proposal_blocks_total{source="local"} ${local}`,
+          `govchain_proposal_blocks_total{source="waited"} ${waited}`,
+          `govchain_proposal_blocks_total{source="fetched"} ${fetched}`,
+          `govchain_proposal_blocks_total{source="unavailable"} ${unavailable}`,
+        ].join('\n'),
+      )
+    expect(metricsDelta(at(10, 1, 0, 0), at(50, 3, 2, 1)).proposalBlocks).toEqual({ rebuilt: 42, fetched: 3 })
+    // Only some sources counted yet (prom-client exports a label once it was used).
+    const onlyLocal = parseMetrics('govchain_proposal_blocks_total{source="local"} 7')
+    expect(metricsDelta(new Map(), onlyLocal).proposalBlocks).toEqual({ rebuilt: 7, fetched: 0 })
+    // A node that predates compact proposals.
+    expect(metricsDelta(new Map(), new Map()).proposalBlocks).toBeNull()
+  })
+
   it('reports no mean when no tx gossip message arrived (or the node predates the metric)', () => {
     const same = parseMetrics(scrapeText(5, 9, 1))
     expect(metricsDelta(same, same)).toMatchObject({ txGossipMessages: 0, txsPerGossipMessage: null })

@@ -110,6 +110,7 @@ export function formatLoadReport(r: LoadReport): string {
         'validate sig/exec/root ms',
         'WAL ms',
         'txs/gossip msg',
+        'proposals rebuilt / fetched',
         'written / LevelDB MiB',
         'alive',
       ],
@@ -130,6 +131,7 @@ export function formatLoadReport(r: LoadReport): string {
           `${num(ph.signatures, 1)}/${num(ph.execution, 1)}/${num(ph.stateRoot, 1)}`,
           num(m?.walWriteMs, 1),
           num(m?.txsPerGossipMessage, 1),
+          m?.proposalBlocks ? `${m.proposalBlocks.rebuilt} / ${m.proposalBlocks.fetched}` : '-',
           `${num(m?.storeWrittenMiB)} / ${num(m?.leveldbWrittenMiB)}`,
           n.alive ? 'yes' : 'NO',
         ]

@@ -225,6 +225,12 @@ export type MetricsDelta = {
   readonly storeWrittenMiB: number | null
   readonly leveldbWrittenMiB: number | null
   readonly leveldbCompactionSeconds: number | null
+  /**
+   * Other nodes' proposals whose compact blocks this node rebuilt from its own transactions
+   * (at once or after a wait), and those it fetched whole or could not get; null when the node
+   * does not report them.
+   */
+  readonly proposalBlocks: { readonly rebuilt: number; readonly fetched: number } | null
 }
 
 function sumOf(m: Map<string, number>, prefix: string): number {
@@ -286,6 +292,16 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
     storeWrittenMiB: ifExported('govchain_store_written_bytes_total', 1024 * 1024),
     leveldbWrittenMiB: ifExported('govchain_leveldb_written_bytes_total', 1024 * 1024),
     leveldbCompactionSeconds: ifExported('govchain_leveldb_compaction_seconds_total', 1),
+    proposalBlocks: [...after.keys()].some((k) => k.startsWith('govchain_proposal_blocks_total{'))
+      ? {
+          rebuilt:
+            d('govchain_proposal_blocks_total{source="local"}') +
+            d('govchain_proposal_blocks_total{source="waited"}'),
+          fetched:
+            d('govchain_proposal_blocks_total{source="fetched"}') +
+            d('govchain_proposal_blocks_total{source="unavailable"}'),
+        }
+      : null,
   }
 }
 
