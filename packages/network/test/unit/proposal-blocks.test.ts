@@ -1,9 +1,11 @@
 /**
  * Proposals with compact blocks: the gossip message (header, transaction hashes, evidence) and
  * the node's rebuilding of the block from its own transactions, with the wait for late ones and
- * the fetch of the whole block.
+ * the fetch of the whole block (last: from the proposer, over the sync protocol between two real
+ * libp2p hosts).
  */
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { peerIdFromString } from '@libp2p/peer-id'
 import {
   Block,
   BlockHeader,
@@ -17,6 +19,7 @@ import {
   type Transaction,
 } from '@govchain/ledger'
 import { createMetrics } from '../../src/metrics.js'
+import { peerIdOfSeed, type Host } from '../../src/p2p/host.js'
 import {
   decodeProposalMessage,
   encodeProposalMessage,
@@ -24,6 +27,7 @@ import {
   type CompactBlock,
 } from '../../src/p2p/gossip.js'
 import { ProposalBlocks, type ProposalBlockModules } from '../../src/proposal-blocks.js'
+import { memberHost } from '../helpers/member-host.js'
 
 const CHAIN = 'test'
 const params = DEFAULT_CHAIN_PARAMS
@@ -265,5 +269,53 @@ describe('ProposalBlocks', () => {
     const block = blockOf([])
     const t = setUp()
     expect((await t.blocks.assemble(compactOf(block), 'peer-p'))?.serialize()).toEqual(block.serialize())
+  })
+})
+
+describe('ProposalBlocks with the sync protocol', () => {
+  const hosts: Host[] = []
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop()))
+  })
+
+  it('fetches a block it cannot rebuild from the proposer, over the sync protocol', async () => {
+    const txs = [tx(0), tx(1), tx(2)]
+    const block = blockOf(txs)
+    const seeds = ['proposer', 'receiver'].map((s) => keyPairFromSeed(`compact-${s}`).secretKey)
+    const [proposerId, receiverId] = await Promise.all(seeds.map((s) => peerIdOfSeed(s)))
+    const proposerHost = await memberHost(seeds[0]!, [receiverId!], {
+      chainId: CHAIN,
+      source: {
+        height: () => 4,
+        headHash: () => new Uint8Array(32),
+        blockWithCertificate: async () => undefined,
+        candidateBlock: (hash) =>
+          Buffer.from(hash).equals(Buffer.from(block.hash())) ? block.serialize() : undefined,
+      },
+    })
+    hosts.push(proposerHost)
+    const receiverHost = await memberHost(seeds[1]!, [proposerId!], { chainId: CHAIN })
+    hosts.push(receiverHost)
+    await receiverHost.dial(proposerHost.getMultiaddrs()[0]!)
+
+    const metrics = createMetrics()
+    const blocks = new ProposalBlocks(
+      { waitMs: 20 },
+      {
+        pending: () => undefined,
+        fetch: (hash, proposer) => receiverHost.services.sync.candidate(peerIdFromString(proposer), hash),
+        metrics,
+      },
+    )
+    blocks.remember([txs[1]!])
+    const fetched = await blocks.assemble(compactOf(block), proposerId!)
+    expect(fetched?.serialize()).toEqual(block.serialize())
+    expect(fetched?.txs.map((t) => t.hashHex())).toEqual(txs.map((t) => t.hashHex()))
+    const counted = await metrics.register.getSingleMetric('govchain_proposal_blocks_total')!.get()
+    expect(counted.values.map((v) => [v.labels.source, v.value])).toEqual([['fetched', 1]])
+
+    // A block the proposer does not hold either: unavailable, not an error.
+    const other = blockOf([tx(3)])
+    expect(await blocks.assemble(compactOf(other), proposerId!)).toBeUndefined()
   })
 })
