@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import {
-  createSignedTx,
-  DEFAULT_CHAIN_PARAMS,
-  encode,
-  isGovchainError,
-  keyPairFromSeed,
-  type Transaction,
-} from '@govchain/ledger'
+import { DEFAULT_CHAIN_PARAMS, encode, keyPairFromSeed } from '@govchain/ledger'
 import {
   ACCEPT,
   decodeTxBatch,
@@ -27,34 +20,12 @@ import { PeerScores, Penalty } from '../../src/p2p/peer-scores.js'
 import { silentLogger } from '../../src/logger.js'
 import { createMetrics, type NodeMetrics } from '../../src/metrics.js'
 import { peerIdOfSeed } from '../../src/p2p/host.js'
+import { codeOf, kvPutTx } from '../helpers/kv-txs.js'
 import { memberHost } from '../helpers/member-host.js'
 
 const CHAIN = 'test'
 const params = DEFAULT_CHAIN_PARAMS
-const alice = keyPairFromSeed('alice')
-
-function tx(nonce: number, chainId = CHAIN, value = 'v'): Transaction {
-  return createSignedTx(
-    {
-      chainId,
-      sender: alice.publicKey,
-      nonce,
-      type: 'kv.put',
-      payload: encode({ key: `k${nonce}`, value }),
-      expiryHeight: null,
-    },
-    alice.secretKey,
-  )
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f()
-  } catch (e) {
-    return isGovchainError(e) ? e.code : `uncoded: ${String(e)}`
-  }
-  return 'no error'
-}
+const tx = (nonce: number, chainId = CHAIN) => kvPutTx(nonce, chainId)
 
 describe('tx batch envelope', () => {
   it('round-trips transactions in order', () => {

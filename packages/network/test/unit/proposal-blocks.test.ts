@@ -9,10 +9,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import {
   Block,
   BlockHeader,
-  createSignedTx,
   DEFAULT_CHAIN_PARAMS,
   encode,
-  isGovchainError,
   keyPairFromSeed,
   signProposal,
   txRootOf,
@@ -27,26 +25,13 @@ import {
   type CompactBlock,
 } from '../../src/p2p/gossip.js'
 import { ProposalBlocks, type ProposalBlockModules } from '../../src/proposal-blocks.js'
+import { codeOf, kvPutTx } from '../helpers/kv-txs.js'
 import { memberHost } from '../helpers/member-host.js'
 
 const CHAIN = 'test'
 const params = DEFAULT_CHAIN_PARAMS
-const alice = keyPairFromSeed('alice')
 const proposer = keyPairFromSeed('proposer')
-
-function tx(nonce: number): Transaction {
-  return createSignedTx(
-    {
-      chainId: CHAIN,
-      sender: alice.publicKey,
-      nonce,
-      type: 'kv.put',
-      payload: encode({ key: `k${nonce}`, value: 'v' }),
-      expiryHeight: null,
-    },
-    alice.secretKey,
-  )
-}
+const tx = (nonce: number) => kvPutTx(nonce, CHAIN)
 
 function blockOf(txs: readonly Transaction[], opts: { chainId?: string; height?: number } = {}): Block {
   const zero = new Uint8Array(32)
@@ -84,15 +69,6 @@ function proposalFor(block: Block, opts: { chainId?: string; height?: number } =
 
 function compactOf(block: Block): CompactBlock {
   return { header: block.header, txHashes: block.txs.map((t) => t.hash()), evidence: block.evidence }
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f()
-  } catch (e) {
-    return isGovchainError(e) ? e.code : `uncoded: ${String(e)}`
-  }
-  return 'no error'
 }
 
 describe('proposal message', () => {
