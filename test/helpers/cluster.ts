@@ -8,7 +8,16 @@ import { mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freeBasePort } from './ports.js'
-import { generateDevnet, nodeCommand, type DevnetGenesisHooks, type NetworkJson } from '@govchain/network'
+import {
+  generateDevnet,
+  HomeFile,
+  nodeCommand,
+  parseConfig,
+  writeJsonFile,
+  type DevnetGenesisHooks,
+  type NetworkJson,
+  type NodeConfig,
+} from '@govchain/network'
 import {
   createSignedTx,
   encode,
@@ -55,6 +64,8 @@ export class Cluster {
       /** The application's genesis (e.g. a demo alliance); with `command` running that application. */
       hooks?: DevnetGenesisHooks
       command?: (home: string) => ReturnType<typeof nodeCommand>
+      /** Changes node i's generated config.json before it starts (e.g. to inject a fault). */
+      configure?: (i: number, config: NodeConfig) => NodeConfig
     } = {},
   ): Promise<Cluster> {
     const c = new Cluster()
@@ -69,6 +80,11 @@ export class Cluster {
       ...(opts.hosts ? { hosts: opts.hosts } : {}),
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
     })
+    if (opts.configure)
+      c.network.nodes.forEach((n, i) => {
+        const path = join(n.home, HomeFile.config)
+        writeJsonFile(path, opts.configure!(i, parseConfig(JSON.parse(readFileSync(path, 'utf8')))))
+      })
     for (const a of c.network.accounts)
       c.accounts.push({
         key: keyPairFromFile(JSON.parse(readFileSync(a.keyFile, 'utf8'))),

@@ -80,6 +80,20 @@ export type NodeConfig = {
     readonly apiTxBurst: number
   }
   readonly log: { readonly level: string; readonly file: string | null }
+  /** Faults this node injects into itself, for tests (absent: none; see `NodeFaults`). */
+  readonly faults?: NodeFaults
+}
+
+/**
+ * Fault injection, built into the node so that multi-process tests can force paths a healthy
+ * network rarely takes. Never set on a production node: the node logs a warning at start.
+ */
+export type NodeFaults = {
+  /**
+   * Ignore every transaction that arrives by gossip: not admitted, not forwarded, not kept for
+   * rebuilding proposals. The node then has to fetch other members' proposed blocks whole.
+   */
+  readonly dropTxGossip: boolean
 }
 
 export const PRODUCTION_TIMING: ConsensusTimingConfig = Object.freeze({
@@ -173,6 +187,11 @@ function num(v: unknown, what: string, min: number, max = Number.MAX_SAFE_INTEGE
   return v
 }
 
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') fail(`${what} must be true or false`)
+  return v
+}
+
 function strings(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || v.length > 1000) fail(`${what} must be an array of strings`)
   return v.map((x, i) => str(x, `${what}[${i}]`))
@@ -205,6 +224,7 @@ export function parseConfig(json: unknown): NodeConfig {
   }
   if (timing.capMs < Math.max(timing.proposeMs, timing.prevoteMs, timing.precommitMs))
     fail('consensus.capMs must be at least every base timeout')
+  const faults = c.faults === undefined ? undefined : parseFaults(obj(c.faults, 'faults'))
   return {
     name: str(c.name, 'name'),
     org: str(c.org, 'org'),
@@ -233,7 +253,18 @@ export function parseConfig(json: unknown): NodeConfig {
       level: log.level === undefined ? 'info' : str(log.level, 'log.level'),
       file: log.file === undefined || log.file === null ? null : str(log.file, 'log.file'),
     },
+    ...(faults === undefined ? {} : { faults }),
   }
+}
+
+const FAULT_NAMES: readonly (keyof NodeFaults)[] = ['dropTxGossip']
+
+/** Unknown names are refused: a misspelt fault would otherwise silently inject nothing. */
+function parseFaults(f: Record<string, unknown>): NodeFaults {
+  for (const k of Object.keys(f))
+    if (!(FAULT_NAMES as readonly string[]).includes(k))
+      fail(`faults.${k} is not a fault (known: ${FAULT_NAMES.join(', ')})`)
+  return { dropTxGossip: f.dropTxGossip === undefined ? false : bool(f.dropTxGossip, 'faults.dropTxGossip') }
 }
 
 export const HomeFile = {

@@ -40,6 +40,8 @@ export const P2pErrorCode = {
   NO_PEERS: 'P2P_NO_PEERS',
   /** A proposal's block could neither be rebuilt from local transactions nor fetched. */
   BLOCK_UNAVAILABLE: 'P2P_BLOCK_UNAVAILABLE',
+  /** Dropped by a fault the node was configured to inject (config.json `faults`, tests only). */
+  FAULT_INJECTED: 'P2P_FAULT_INJECTED',
 } as const
 export type P2pErrorCode = (typeof P2pErrorCode)[keyof typeof P2pErrorCode]
 export class P2pError extends GovchainError<P2pErrorCode> {}

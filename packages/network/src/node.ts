@@ -33,7 +33,7 @@ import {
 import { CachedKvStore } from './cached-store.js'
 import type { NodeHome } from './config.js'
 import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
-import { ApiError, ApiErrorCode, MempoolErrorCode } from './errors.js'
+import { ApiError, ApiErrorCode, MempoolErrorCode, P2pErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
 import { createHttpServer } from './http/server.js'
 import { largeBlockCollection } from './large-block-collection.js'
@@ -314,14 +314,21 @@ export class GovchainNode implements ApiBackend {
 
     await host.start()
     if (signal.aborted) return
+    const dropTxGossip = config.faults?.dropTxGossip === true
+    if (dropTxGossip)
+      own.warn({ fault: 'dropTxGossip' }, 'fault injection: ignoring every gossiped transaction')
     gossip.start({
       // A batch's signatures in one go on the verifier's threads; admission then finds them
       // cached. Not for what the mempool would refuse first (pending already, or no room).
-      beforeTxs: (txs) => {
-        proposalBlocks.remember(txs)
-        return this.#preverify(txs)
-      },
-      onTx: (tx, from) => this.#onGossipTx(tx, from),
+      beforeTxs: dropTxGossip
+        ? undefined
+        : (txs) => {
+            proposalBlocks.remember(txs)
+            return this.#preverify(txs)
+          },
+      onTx: dropTxGossip
+        ? () => Promise.resolve(ignore(P2pErrorCode.FAULT_INJECTED))
+        : (tx, from) => this.#onGossipTx(tx, from),
       onProposal: (p, compact, from) =>
         this.#driver!.onProposal(p, () => proposalBlocks.assemble(compact, from), from),
       onVote: (v, from) => this.#driver!.onVote(v, from),

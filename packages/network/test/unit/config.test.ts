@@ -34,3 +34,31 @@ describe('parseConfig: p2p.txBatchDelayMs', () => {
     )
   })
 })
+
+describe('parseConfig: faults', () => {
+  it('injects none when the section is absent (every generated config)', () => {
+    expect(parseConfig(base()).faults).toBeUndefined()
+  })
+
+  it.each([
+    [{ dropTxGossip: true }, { dropTxGossip: true }],
+    [{ dropTxGossip: false }, { dropTxGossip: false }],
+    [{}, { dropTxGossip: false }],
+  ])('reads %j as %j', (faults, expected) => {
+    const json = base()
+    json.faults = faults
+    expect(parseConfig(json).faults).toEqual(expected)
+  })
+
+  it.each([
+    ['a misspelt fault', { dropTxGosip: true }, 'faults.dropTxGosip is not a fault'],
+    ['a value that is not a boolean', { dropTxGossip: 'yes' }, 'faults.dropTxGossip must be true or false'],
+    ['a section that is not an object', [], 'faults must be an object'],
+  ])('refuses %s with CONFIG_INVALID', (_what, faults, message) => {
+    const json = base()
+    json.faults = faults
+    expect(() => parseConfig(json)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining(message) }),
+    )
+  })
+})
