@@ -70,6 +70,8 @@ export type RejectedTx = { readonly hash: string; readonly error: { code: string
 
 export type MempoolListener = {
   onRejected?(hash: string, error: GovchainError): void
+  /** A pending transaction left the pool: committed, refused on a re-check, or dropped. */
+  onRemoved?(entry: MempoolEntry): void
 }
 
 export class Mempool {
@@ -382,9 +384,11 @@ export class Mempool {
     this.#bytes -= e.size
     const sender = toHex(e.tx.sender)
     const queue = this.#bySender.get(sender)
-    if (queue === undefined) return
-    if (queue.txs.get(e.tx.nonce)?.hash === hash) queue.txs.delete(e.tx.nonce)
-    if (queue.txs.size === 0) this.#bySender.delete(sender)
+    if (queue !== undefined) {
+      if (queue.txs.get(e.tx.nonce)?.hash === hash) queue.txs.delete(e.tx.nonce)
+      if (queue.txs.size === 0) this.#bySender.delete(sender)
+    }
+    this.#listener.onRemoved?.(e)
   }
 }
 

@@ -48,6 +48,7 @@ import {
 } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
+import { MempoolJournal } from './mempool-journal.js'
 import { PriorityGate } from './priority-gate.js'
 import { ProposalBlocks } from './proposal-blocks.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
@@ -108,6 +109,7 @@ export class GovchainNode implements ApiBackend {
   #syncer: BlockSyncer | undefined
   #driver: ConsensusDriver | undefined
   #proposalBlocks: ProposalBlocks | undefined
+  #journal: MempoolJournal | undefined
   #http: FastifyInstance | undefined
   #peerId = ''
   #lastBlockAt = 0
@@ -195,6 +197,8 @@ export class GovchainNode implements ApiBackend {
       'chain opened',
     )
 
+    const journal = new MempoolJournal(store)
+    this.#journal = journal
     this.#mempool = new Mempool(
       {
         idle: () => this.#gate.idle(),
@@ -209,8 +213,10 @@ export class GovchainNode implements ApiBackend {
           this.metrics.txsRejected.inc({ source: 'mempool', code: error.code })
           this.events.emit('tx', { hash, status: 'rejected', error: codeOf(error) })
         },
+        onRemoved: (entry) => journal.forget(entry.tx),
       },
     )
+    const restored = await this.#replayJournal(journal)
 
     const privateKey = await nodePrivateKey(home.nodeKey.secretKey)
     this.#peerId = peerIdFromPrivateKey(privateKey).toString()
@@ -333,6 +339,8 @@ export class GovchainNode implements ApiBackend {
         this.#driver!.onProposal(p, () => proposalBlocks.assemble(compact, from), from),
       onVote: (v, from) => this.#driver!.onVote(v, from),
     })
+    // Peers may never have seen them: the node may have died before its batch left.
+    for (const tx of restored) void gossip.publishTx(tx).catch(() => {})
     const peers = config.p2p.peers.map(parsePeerAddress)
     this.#dialer = new MemberDialer(
       host,
@@ -396,6 +404,7 @@ export class GovchainNode implements ApiBackend {
     await step('libp2p', () => this.#host?.stop())
     // Wait for a commit in flight: its batch is synced before the store closes.
     await step('commit lane', () => this.#commitLane.run(async () => {}))
+    await step('mempool journal', () => this.#journal?.settled())
     await step('store', () => this.#store?.close())
     if (this.#started) log.info('node stopped')
     this.#started = false
@@ -533,6 +542,13 @@ export class GovchainNode implements ApiBackend {
 
   async submitTx(tx: Transaction): Promise<void> {
     if (!this.#started) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is starting')
+    await this.#admitFromApi(tx)
+    // Acknowledged only once it would survive this process (mempool-journal.ts).
+    await this.#journal!.record([tx])
+  }
+
+  /** Admission of one API transaction and what follows it, except the journal. */
+  async #admitFromApi(tx: Transaction): Promise<void> {
     try {
       await this.mempool.add(tx, 'api')
     } catch (e) {
@@ -567,7 +583,46 @@ export class GovchainNode implements ApiBackend {
     } catch (e) {
       this.#log.debug({ err: (e as Error).message }, 'batch signature preverification failed')
     }
-    return submitEach(this, txs)
+    const admitted: Transaction[] = []
+    const outcomes = await submitEach(
+      {
+        submitTx: async (tx) => {
+          await this.#admitFromApi(tx)
+          admitted.push(tx)
+        },
+      },
+      txs,
+    )
+    // One journal write for the batch, before any of it is acknowledged.
+    await this.#journal!.record(admitted)
+    return outcomes
+  }
+
+  /**
+   * Admits again the transactions this node had acknowledged and not yet seen leave its mempool
+   * when it last stopped, or died (mempool-journal.ts); returns those admitted, to be offered to
+   * the peers. What the chain refuses now (committed meanwhile, or invalid) is deleted.
+   */
+  async #replayJournal(journal: MempoolJournal): Promise<Transaction[]> {
+    const { txs, unreadable } = await journal.load(this.chain.params.maxTxBytes)
+    if (txs.length === 0 && unreadable === 0) return []
+    await this.chain.preverifySignatures(txs).catch(() => {})
+    const admitted: Transaction[] = []
+    for (const tx of txs) {
+      try {
+        await this.mempool.add(tx, 'journal')
+        this.metrics.txsAccepted.inc({ source: 'journal' })
+        admitted.push(tx)
+      } catch {
+        journal.forget(tx)
+      }
+    }
+    this.metrics.mempoolSize.set(this.mempool.size)
+    this.#log.info(
+      { restored: admitted.length, dropped: txs.length - admitted.length, unreadable },
+      'mempool journal replayed',
+    )
+    return admitted
   }
 
   async txStatus(hash: Uint8Array): Promise<TxStatusJson | undefined> {

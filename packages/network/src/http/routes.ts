@@ -391,7 +391,10 @@ export function registerRoutes(app: FastifyInstance, backend: ApiBackend, opts: 
 }
 
 /** `submitTx` for each in order: what each threw (undefined: admitted). */
-export async function submitEach(backend: ApiBackend, txs: readonly Transaction[]): Promise<unknown[]> {
+export async function submitEach(
+  backend: Pick<ApiBackend, 'submitTx'>,
+  txs: readonly Transaction[],
+): Promise<unknown[]> {
   const out: unknown[] = []
   for (const tx of txs) {
     try {

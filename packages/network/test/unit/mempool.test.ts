@@ -138,6 +138,23 @@ describe('mempool', () => {
     expect(m.reap(10, 1 << 20).map((t) => t.nonce)).toEqual([1])
   })
 
+  it('tells its listener of every transaction that leaves: committed, refused on a re-check, dropped', async () => {
+    const chain = fakeChain()
+    const removed: string[] = []
+    const m = new Mempool(chain, {}, { onRemoved: (e) => removed.push(e.hash) })
+    const [a0, a1, b0, b1] = [tx(alice, 0), tx(alice, 1), tx(bob, 0), tx(bob, 1)]
+    for (const t of [a0, a1, b0, b1]) await m.add(t)
+    const bobOther = tx(bob, 0, 'committed instead')
+    chain.nonces.set(Buffer.from(alice.publicKey).toString('hex'), 1)
+    chain.nonces.set(Buffer.from(bob.publicKey).toString('hex'), 1)
+    await m.update([a0, bobOther])
+    expect(removed).toEqual([a0.hashHex(), b0.hashHex()]) // committed; bob's nonce 0 used by another
+    m.drop(b1.hashHex(), new TxError(TxErrorCode.BAD_NONCE, 'dropped by our proposal'))
+    m.drop(b1.hashHex(), new TxError(TxErrorCode.BAD_NONCE, 'not pending any more'))
+    expect(removed).toEqual([a0.hashHex(), b0.hashHex(), b1.hashHex()])
+    expect(m.has(a1.hashHex())).toBe(true)
+  })
+
   it('re-checks fully only the oldest recheckTxs after a block; the rest get the used-nonce check', async () => {
     const chain = fakeChain()
     const rejected: string[] = []
