@@ -39,10 +39,16 @@ export class MempoolJournal {
   /** Records admitted transactions; resolves once the OS has the write. */
   async record(txs: readonly Transaction[]): Promise<void> {
     if (txs.length === 0) return
-    await this.#store.write(
-      txs.map((tx) => ({ type: 'put', key: bucketKey(Bucket.mempool, tx.hash()), value: tx.serialize() })),
-    )
+    // Known before the write: one that leaves the mempool meanwhile is forgotten, not kept.
     for (const tx of txs) this.#recorded.add(tx.hashHex())
+    try {
+      await this.#store.write(
+        txs.map((tx) => ({ type: 'put', key: bucketKey(Bucket.mempool, tx.hash()), value: tx.serialize() })),
+      )
+    } catch (e) {
+      for (const tx of txs) this.#recorded.delete(tx.hashHex())
+      throw e
+    }
   }
 
   /**

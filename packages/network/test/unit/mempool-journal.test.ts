@@ -89,6 +89,18 @@ describe('MempoolJournal', () => {
     expect(store.writes.map((w) => w.length)).toEqual([1, 1])
   })
 
+  it('forgets a transaction that leaves the mempool while its record is being written', async () => {
+    const store = await openMemoryStore()
+    const journal = new MempoolJournal(store)
+    const tx = kvPutTx(0, CHAIN)
+    const recording = journal.record([tx])
+    journal.forget(tx) // committed before the write resolved
+    await recording
+    await journal.settled()
+    expect(journal.size).toBe(0)
+    expect((await new MempoolJournal(store).load(MAX)).txs).toEqual([])
+  })
+
   it('forgets, after loading, what the node refuses on replay', async () => {
     const store = await openMemoryStore()
     await new MempoolJournal(store).record([kvPutTx(0, CHAIN), kvPutTx(1, CHAIN)])
