@@ -339,7 +339,9 @@ export class GovchainNode implements ApiBackend {
         this.#driver!.onProposal(p, () => proposalBlocks.assemble(compact, from), from),
       onVote: (v, from) => this.#driver!.onVote(v, from),
     })
-    // Peers may never have seen them: the node may have died before its batch left.
+    // Peers may never have seen them: the node may have died before its batch left. A batch that
+    // leaves before any peer has connected reaches none; the re-offer of pending transactions
+    // (#regossipPending, after 10 s) sends them again.
     for (const tx of restored) void gossip.publishTx(tx).catch(() => {})
     const peers = config.p2p.peers.map(parsePeerAddress)
     this.#dialer = new MemberDialer(
