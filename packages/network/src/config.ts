@@ -6,6 +6,7 @@
  *   HOME/node-key.json        libp2p identity: an Ed25519 key file (the secret is the key seed)
  *   HOME/validator-key.json   consensus signing key (absent on a node that only follows)
  *   HOME/data/                LevelDB: blocks, state, WAL
+ *   HOME/mempool.journal      transactions acknowledged and not yet committed (mempool-journal.ts)
  *   HOME/node.log             the node's log (when `log.file` says so)
  *
  * Key files use the ledger's `{ type: "ed25519", publicKey, secretKey }` format in hex.
@@ -273,6 +274,7 @@ export const HomeFile = {
   nodeKey: 'node-key.json',
   validatorKey: 'validator-key.json',
   data: 'data',
+  mempoolJournal: 'mempool.journal',
 } as const
 
 export type NodeHome = {

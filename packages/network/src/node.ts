@@ -6,6 +6,7 @@
  * one AbortController for everything in flight (modelled on lodestar's BeaconNode).
  */
 import './polyfill.js'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import {
@@ -31,7 +32,7 @@ import {
   type ValidatorSet,
 } from '@govchain/ledger'
 import { CachedKvStore } from './cached-store.js'
-import type { NodeHome } from './config.js'
+import { HomeFile, type NodeHome } from './config.js'
 import { ConsensusDriver, systemClock, type Clock } from './consensus-driver.js'
 import { ApiError, ApiErrorCode, MempoolErrorCode, P2pErrorCode } from './errors.js'
 import { NodeEvents } from './events.js'
@@ -48,7 +49,7 @@ import {
 } from './http/routes.js'
 import { createLogger, type Logger } from './logger.js'
 import { Mempool } from './mempool.js'
-import { MempoolJournal } from './mempool-journal.js'
+import { MempoolJournal, type JournalReplay } from './mempool-journal.js'
 import { PriorityGate } from './priority-gate.js'
 import { ProposalBlocks } from './proposal-blocks.js'
 import { createMetrics, type NodeMetrics } from './metrics.js'
@@ -197,7 +198,10 @@ export class GovchainNode implements ApiBackend {
       'chain opened',
     )
 
-    const journal = new MempoolJournal(store)
+    const { journal, replay } = MempoolJournal.open(
+      join(home.dir, HomeFile.mempoolJournal),
+      chain.params.maxTxBytes,
+    )
     this.#journal = journal
     this.#mempool = new Mempool(
       {
@@ -216,7 +220,7 @@ export class GovchainNode implements ApiBackend {
         onRemoved: (entry) => journal.forget(entry.tx),
       },
     )
-    const restored = await this.#replayJournal(journal)
+    const restored = await this.#replayJournal(journal, replay)
 
     const privateKey = await nodePrivateKey(home.nodeKey.secretKey)
     this.#peerId = peerIdFromPrivateKey(privateKey).toString()
@@ -406,7 +410,7 @@ export class GovchainNode implements ApiBackend {
     await step('libp2p', () => this.#host?.stop())
     // Wait for a commit in flight: its batch is synced before the store closes.
     await step('commit lane', () => this.#commitLane.run(async () => {}))
-    await step('mempool journal', () => this.#journal?.settled())
+    await step('mempool journal', () => this.#journal?.close())
     await step('store', () => this.#store?.close())
     if (this.#started) log.info('node stopped')
     this.#started = false
@@ -546,7 +550,7 @@ export class GovchainNode implements ApiBackend {
     if (!this.#started) throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is starting')
     await this.#admitFromApi(tx)
     // Acknowledged only once it would survive this process (mempool-journal.ts).
-    await this.#journal!.record([tx])
+    this.#journal!.record([tx])
   }
 
   /** Admission of one API transaction and what follows it, except the journal. */
@@ -596,7 +600,7 @@ export class GovchainNode implements ApiBackend {
       txs,
     )
     // One journal write for the batch, before any of it is acknowledged.
-    await this.#journal!.record(admitted)
+    this.#journal!.record(admitted)
     return outcomes
   }
 
@@ -605,8 +609,7 @@ export class GovchainNode implements ApiBackend {
    * when it last stopped, or died (mempool-journal.ts); returns those admitted, to be offered to
    * the peers. What the chain refuses now (committed meanwhile, or invalid) is deleted.
    */
-  async #replayJournal(journal: MempoolJournal): Promise<Transaction[]> {
-    const { txs, unreadable } = await journal.load(this.chain.params.maxTxBytes)
+  async #replayJournal(journal: MempoolJournal, { txs, unreadable }: JournalReplay): Promise<Transaction[]> {
     if (txs.length === 0 && unreadable === 0) return []
     await this.chain.preverifySignatures(txs).catch(() => {})
     const admitted: Transaction[] = []

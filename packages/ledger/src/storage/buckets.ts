@@ -20,9 +20,6 @@
  * | wal             | u64 sequence                  | consensus WAL record (network driver)   |
  * | evidencePool    | evidence hash                 | pending equivocation evidence           |
  * | app             | application-defined           | an application's own off-chain data     |
- * | mempool         | tx hash                       | a transaction the node acknowledged     |
- * |                 |                               | from its API, until it commits or       |
- * |                 |                               | leaves the mempool (mempool-journal.ts) |
  */
 import type { Slab } from '../bytes.js'
 
@@ -41,7 +38,6 @@ export const Bucket = {
   app: 0x0b,
   validatorSetChanges: 0x0c,
   stateFrontier: 0x0d,
-  mempool: 0x0e,
 } as const
 export type Bucket = (typeof Bucket)[keyof typeof Bucket]
 
