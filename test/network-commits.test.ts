@@ -103,14 +103,11 @@ describe('4-node network', () => {
     expect(again.status).toBe(409)
     // Proposals travel as compact blocks: every node rebuilt others' from the transactions it held.
     const rebuilt = await Promise.all(
-      [0, 1, 2, 3].map(async (i) => {
-        const text = await (await fetch(`${c.api(i)}/metrics`)).text()
-        const count = (source: string) =>
-          Number(
-            new RegExp(`govchain_proposal_blocks_total\\{source="${source}"\\} (\\d+)`).exec(text)?.[1] ?? 0,
-          )
-        return count('local') + count('waited')
-      }),
+      [0, 1, 2, 3].map(
+        async (i) =>
+          (await c.metric(i, 'govchain_proposal_blocks_total{source="local"}')) +
+          (await c.metric(i, 'govchain_proposal_blocks_total{source="waited"}')),
+      ),
     )
     for (const n of rebuilt) expect(n).toBeGreaterThan(0)
   })

@@ -13,12 +13,6 @@ import { Cluster } from './helpers/cluster.js'
 const JOURNALED = 3
 const HELD_MS = 10_000
 
-async function metric(c: Cluster, i: number, series: string): Promise<number> {
-  const text = await (await fetch(`${c.api(i)}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
-
 /** The node's `mempool journal replayed` log lines, parsed. */
 function replays(c: Cluster, i: number): { restored: number; dropped: number }[] {
   return readFileSync(join(c.network.nodes[i]!.home, 'node.log'), 'utf8')
@@ -54,7 +48,7 @@ describe('acknowledged transactions and kill -9', () => {
     expect(performance.now() - started).toBeLessThan(HELD_MS) // its batch never left
 
     await c.startNode(JOURNALED)
-    expect(await metric(c, JOURNALED, 'govchain_txs_accepted_total{source="journal"}')).toBe(held.length)
+    expect(await c.metric(JOURNALED, 'govchain_txs_accepted_total{source="journal"}')).toBe(held.length)
     expect(replays(c, JOURNALED)).toEqual([expect.objectContaining({ restored: held.length, dropped: 0 })])
     for (const tx of held)
       expect((await c.get(JOURNALED, `/v1/txs/${tx.hashHex()}`)).body.status).toBe('pending')

@@ -11,13 +11,6 @@ import { Cluster } from './helpers/cluster.js'
 const DROPS_TX_GOSSIP = 3
 const KILLED = 2
 
-async function metric(c: Cluster, i: number, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${c.api(i)}/metrics`)).text()
-  const series = labels === '' ? `${name} ` : `${name}{${labels}} `
-  const line = text.split('\n').find((l) => l.startsWith(series))
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
-
 describe('proposals whose transactions a member never received', () => {
   let c: Cluster
   beforeAll(async () => {
@@ -48,18 +41,18 @@ describe('proposals whose transactions a member never received', () => {
       stop()
     }
 
-    const fetched = await metric(c, DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total', 'source="fetched"')
+    const fetched = await c.metric(DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total{source="fetched"}')
     const rebuilt =
-      (await metric(c, DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total', 'source="local"')) +
-      (await metric(c, DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total', 'source="waited"'))
-    const missing = await metric(c, DROPS_TX_GOSSIP, 'govchain_proposal_txs_missing_total', '')
+      (await c.metric(DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total{source="local"}')) +
+      (await c.metric(DROPS_TX_GOSSIP, 'govchain_proposal_blocks_total{source="waited"}'))
+    const missing = await c.metric(DROPS_TX_GOSSIP, 'govchain_proposal_txs_missing_total')
     console.log(
       `[figures] node ${DROPS_TX_GOSSIP}: ${fetched} proposals fetched, ${rebuilt} rebuilt (empty or own)`,
     )
     expect(fetched).toBeGreaterThan(0)
     expect(missing).toBeGreaterThanOrEqual(fetched)
     // It dropped what it was sent: nothing entered its mempool by gossip.
-    expect(await metric(c, DROPS_TX_GOSSIP, 'govchain_txs_accepted_total', 'source="gossip"')).toBe(0)
+    expect(await c.metric(DROPS_TX_GOSSIP, 'govchain_txs_accepted_total{source="gossip"}')).toBe(0)
 
     const height = Math.min(await c.height(0), await c.height(1), await c.height(DROPS_TX_GOSSIP))
     const chain = await c.chainOf(0, height)

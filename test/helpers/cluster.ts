@@ -224,6 +224,13 @@ export class Cluster {
     return { status: r.status, body: parsed }
   }
 
+  /** One series of node i's `/metrics` (`name` or `name{labels}`); 0 while it is not exported. */
+  async metric(i: number, series: string): Promise<number> {
+    const text = await (await fetch(`${this.api(i)}/metrics`)).text()
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+
   async get(i: number, path: string): Promise<{ status: number; body: ApiBody }> {
     const r = await fetch(`${this.api(i)}${path}`)
     return { status: r.status, body: await r.json() }
