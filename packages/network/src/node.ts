@@ -611,7 +611,7 @@ export class GovchainNode implements ApiBackend {
    */
   async #replayJournal(journal: MempoolJournal, { txs, unreadable }: JournalReplay): Promise<Transaction[]> {
     if (txs.length === 0 && unreadable === 0) return []
-    await this.chain.preverifySignatures(txs).catch(() => {})
+    await this.#preverify(txs).catch(() => {})
     const admitted: Transaction[] = []
     for (const tx of txs) {
       try {
