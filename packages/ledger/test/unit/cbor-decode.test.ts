@@ -113,6 +113,7 @@ describe('fast canonical CBOR decoding', () => {
         value,
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
         (v, edits) => {
+          fc.pre(!hasLeadingBom(v)) // refused by the writer (cbor-encode.test.ts)
           const bytes = encodeCanonical(v).slice()
           for (const [at, b] of edits) if (bytes.length > 0) bytes[at % bytes.length] = b
           agrees(bytes)
