@@ -134,6 +134,14 @@ describe('govchain bench load against a running devnet', () => {
     expect(report.nodes.reduce((a, n) => a + (n.metrics?.proposalBlocks?.rebuilt ?? 0), 0)).toBeGreaterThan(0)
     expect(report.verify?.perSecond).toBeGreaterThan(0)
     expect(report.target.committedPerSGoal).toBeCloseTo((0.6 * report.verify!.perSecond) / 4, 6)
+    // The nodes' CPU per committed transaction, and what the target allows on these cores.
+    const meanCpu = report.nodes.reduce((a, n) => a + n.cpuPercent!, 0) / 4
+    expect(report.target.usPerTxPerNode).toBeCloseTo((meanCpu / 100) * (1e6 / w.committedPerS), 6)
+    expect(report.target.allowedUsPerTxPerNode).toBeCloseTo(
+      (report.verify!.cores * 1e6) / (4 * report.target.committedPerSGoal!),
+      6,
+    )
+    expect(r.stdout).toContain('CPU per committed transaction')
     expect(report.criteria).toMatchObject({ success: true, noCrash: true, noLoss: true, pass: true })
 
     // The window in two slices, back to back, each with its own rates and node figures.

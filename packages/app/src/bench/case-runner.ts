@@ -12,6 +12,7 @@
  * process given the time to return what it freed (`settleMemory`), so a round's peak memory is its
  * own plus what the process still holds.
  */
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import {
   createBlockFromBytes,
@@ -30,6 +31,7 @@ import {
   type BlockFixture,
   type StateFixture,
 } from './fixture.js'
+import { cpuBudget } from './cpu-budget.js'
 import { loadAverage, median } from './machine.js'
 import { PeakRssMeter, settleMemory, type AnonPeakProbe } from './peak-rss.js'
 import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
@@ -218,6 +220,14 @@ export async function runCase(
       nobleSample: sample.length,
       peakRssMb: Math.max(coldFigures.peakRssMb, warmFigures.peakRssMb),
       ...maxOf('peakAnonRssMb', [coldFigures.peakAnonRssMb, warmFigures.peakAnonRssMb]),
+      cpu: cpuBudget({
+        cores: availableParallelism(),
+        txs: input.txs,
+        warmCpuMs: warmFigures.cpuMs,
+        coldCpuMs: coldFigures.cpuMs,
+        singleThreadPerSecond: rates.single,
+        rawLimitPerSecond,
+      }),
       processPeakRssMb: memory.processPeakMb(),
       loadAverage: loadAverage(),
     }

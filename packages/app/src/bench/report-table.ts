@@ -108,6 +108,36 @@ export function formatReport(report: ValidationBenchReport): string {
     '',
   )
 
+  out.push(`What the hardware allows: CPU per transaction, all threads (µs, ${report.machine.cores} cores)`)
+  out.push(
+    textTable(
+      [
+        'case',
+        'cold',
+        'all but signatures (warm)',
+        'one signature',
+        'CPU-bound ratio*',
+        'ratio',
+        'allowed for 85 %†',
+      ],
+      cases.map((c) => [
+        caseLabel(c),
+        n0(c.cpu.coldUsPerTx),
+        n0(c.cpu.otherUsPerTx),
+        n0(c.cpu.signatureUsPerTx),
+        pct(c.cpu.cpuBoundRatio),
+        pct(c.ratioToRawLimit),
+        c.cpu.otherUsPerTxFor85 > 0 ? n0(c.cpu.otherUsPerTxFor85) : 'none',
+      ]),
+    ),
+  )
+  out.push(
+    '* the best ratio reachable at this CPU cost however well the work overlaps the signature batch:',
+    '  cores ÷ ((one signature + all but signatures) × raw limit)',
+    '† the CPU all but the signatures may cost per transaction for the ratio to reach 85 %',
+    '',
+  )
+
   out.push('Signatures alone, verifications per second (median), and the pure-JS baseline')
   out.push(
     textTable(

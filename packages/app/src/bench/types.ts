@@ -1,4 +1,5 @@
 /** Options and results of `govchain bench validate` (also the `--json` format). */
+import type { CpuBudget } from './cpu-budget.js'
 
 export type VerifierName = 'pool' | 'libuv' | 'single'
 
@@ -104,6 +105,8 @@ export type CaseResult = {
   readonly peakRssMb: number
   /** The same for anonymous memory only (RunFigures.peakAnonRssMb). */
   readonly peakAnonRssMb?: number
+  /** CPU per transaction and the best ratio reachable at that cost (cpu-budget.ts). */
+  readonly cpu: CpuBudget
   /** Peak resident memory of the whole process that ran this case, raw-limit runs included (MB). */
   readonly processPeakRssMb: number
   readonly loadAverage: readonly number[]

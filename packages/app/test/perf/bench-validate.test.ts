@@ -61,6 +61,9 @@ describe('bench validate', () => {
       expect(c.peakRssMb).toBeGreaterThan(10)
       expect(c.processPeakRssMb).toBeGreaterThanOrEqual(c.peakRssMb)
       expect(c.peakRssMb).toBe(Math.max(c.cold.peakRssMb, c.warm.peakRssMb))
+      expect(c.cpu.otherUsPerTx).toBeCloseTo((c.warm.cpuMs * 1000) / c.txs, 9)
+      expect(c.cpu.signatureUsPerTx).toBeCloseTo(1e6 / c.verifiers.single, 9)
+      expect(c.cpu.cpuBoundRatio).toBeGreaterThan(0)
       if (process.platform === 'linux') {
         // Sampled by this process while the case process validated (asked over IPC per round).
         expect(c.peakAnonRssMb).toBeGreaterThan(10)
@@ -75,6 +78,7 @@ describe('bench validate', () => {
     expect(html).toContain('<svg')
     expect(out.text()).toContain('ratio = validated tx/s ÷ raw limit')
     expect(out.text()).toContain('40 txs')
+    expect(out.text()).toContain('What the hardware allows')
     if (process.platform === 'linux') expect(out.text()).toContain('anon peak†')
   }, 120_000)
 

@@ -181,6 +181,14 @@ export function formatLoadReport(r: LoadReport): string {
           `${num(t.committedPerSGoal)} committed tx/s with p50 ≤ ${t.latencyP50GoalMs} ms; reached ${num(t.committedPerS)} tx/s, ` +
           `p50 ${num(t.latencyP50Ms)} ms → ${t.met ? 'met' : 'not met'}`,
   )
+  if (t.usPerTxPerNode !== null) {
+    out.push(
+      `CPU per committed transaction: ${num(t.usPerTxPerNode)} µs per node (mean, all threads)` +
+        (t.allowedUsPerTxPerNode === null
+          ? ''
+          : `; the target allows ${num(t.allowedUsPerTxPerNode)} µs (${r.machine.cores} cores ÷ ${r.network.nodes} nodes ÷ ${num(t.committedPerSGoal)} tx/s, nothing for the generator)`),
+    )
+  }
   const c = r.criteria
   out.push(
     `criteria (${r.profile}): success ${pct(w.successRate)} ≥ ${pct(c.minSuccess)} ${c.success ? 'yes' : 'NO'} · ` +

@@ -28,6 +28,7 @@ import {
   type Phase,
   type Profile,
 } from './options.js'
+import { nodeCpuBudget, type NodeCpuBudget } from '../cpu-budget.js'
 import { metricsDelta, scrape, UsageSampler, type MetricsDelta, type NodeUsage } from './sampler.js'
 import { defaultSliceCount, SliceRecorder, windowSlices, type WindowSlice } from './slices.js'
 import { percentile, Tracker } from './tracker.js'
@@ -101,7 +102,7 @@ export type LoadReport = {
     readonly committedPerS: number
     readonly latencyP50Ms: number | null
     readonly met: boolean | null
-  }
+  } & NodeCpuBudget
   readonly criteria: {
     readonly minSuccess: number
     readonly success: boolean
@@ -384,6 +385,13 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
         committedPerS,
         latencyP50Ms: latencyMs.p50,
         met: goal === null ? null : committedPerS >= goal && latencyMs.p50 !== null && latencyMs.p50 <= 1000,
+        ...nodeCpuBudget({
+          cores: verify?.cores ?? 0,
+          nodes: nodes.length,
+          nodeCpuPercents: usage.map((u) => u.cpuPercent),
+          committedPerS,
+          goalPerS: goal,
+        }),
       },
       criteria: {
         minSuccess: spec.minSuccess,
