@@ -186,11 +186,9 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
       }),
     ])
     sampler.start()
-    const startHeight = Math.min(
-      ...(await Promise.all(https.map((h) => h.getJson<{ height: number }>('/v1/status')))).map(
-        (s) => s.body?.height ?? 0,
-      ),
-    )
+    const readStatuses = () => Promise.all(https.map((h) => h.getJson<{ height: number }>('/v1/status')))
+    const heights = (ss: Awaited<ReturnType<typeof readStatuses>>) => ss.map((s) => s.body?.height ?? 0)
+    const startHeight = Math.min(...heights(await readStatuses()))
 
     // ---- raw verification rate (throw-away keys: these are never submitted) ----
     let verify: VerifyRate | null = null
@@ -290,18 +288,15 @@ export async function runLoadBench(o: LoadBenchOptions): Promise<LoadReport> {
     log(`drain: ${drainS.toFixed(1)} s, ${retries} retries, ${tracker.open} still open`)
     // Let the last block reach every node before listing blocks.
     await sleep(1500)
-    const endStatuses = await Promise.all(https.map((h) => h.getJson<{ height: number }>('/v1/status')))
-    const endHeight = Math.max(...endStatuses.map((s) => s.body?.height ?? 0))
+    const endStatuses = await readStatuses()
+    const endHeight = Math.max(...heights(endStatuses))
     const audit = await auditRun(
       tracker,
       https,
       { from: startHeight + 1, to: endHeight },
       o.auditSample ?? 200,
       {
-        currentHeight: async () => {
-          const now = await Promise.all(https.map((h) => h.getJson<{ height: number }>('/v1/status')))
-          return Math.max(...now.map((s) => s.body?.height ?? 0))
-        },
+        currentHeight: async () => Math.max(...heights(await readStatuses())),
       },
     )
     sampler.stop()
