@@ -14,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
+import { fullCollection } from '@govchain/network/large-block-collection'
 import {
   createBlockFromBytes,
   SignatureCache,
@@ -60,8 +61,6 @@ type Round = {
   peakAnonRssMb: number | undefined
 }
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
-
 async function validationRound(
   fixture: StateFixture,
   block: BlockFixture,
@@ -77,7 +76,7 @@ async function validationRound(
       // What mempool admission did for these transactions: their signatures are in the cache.
       await verifyTxSignatures(createBlockFromBytes(block.bytes, chain.params).txs, verifier, signatureCache)
     }
-    await settleMemory(gc)
+    await settleMemory(fullCollection)
     await memory.startStretch()
     const times: Record<string, number> = {}
     let batchMs = 0
@@ -165,7 +164,7 @@ export async function runCase(
     const itemCount = createBlockFromBytes(block.bytes).txs.length
     const rawRound = async (name: VerifierName): Promise<number> => {
       const items = signedItems()
-      gc()
+      await fullCollection()
       return timeVerification(verifierByName(name, pool), items)
     }
     for (let i = 0; i < input.warmup; i++) {

@@ -75,7 +75,7 @@ function runCaseProcess(input: CaseInput, onProgress: (done: number, total: numb
   // Compiled, as a node runs (no tsx loader thread and its heap in the case's memory).
   const compiled = compiledEntry(new URL('./case-child.ts', import.meta.url))
   const child = fork(compiled.path, [], {
-    execArgv: [...compiled.execArgv, '--expose-gc'],
+    execArgv: [...compiled.execArgv],
     // The allocator settings the devnet starts its nodes with (malloc-tunables.ts): the case
     // validates as a node does, so its memory is a node's.
     env: withMallocTunables(process.env),

@@ -68,15 +68,16 @@ export class PeakRssMeter {
 }
 
 /**
- * Collects garbage once, then waits until resident memory stops falling (by less than 2 MB in
- * 100 ms; at most 3 s). V8 frees the backing stores of collected ArrayBuffers and releases
- * emptied pages on background threads after a collection, so right after `gc()` the process
- * still counts memory it is giving back: started then, a stretch would be charged with the
- * previous one's garbage. (Collecting at every step instead shrinks V8's heap limits, and the
- * next round then pays for growing them again: measured ~4 % on a warm 10,000-transaction round.)
+ * Collects garbage once (`collect`: a full collection), then waits until resident memory stops
+ * falling (by less than 2 MB in 100 ms; at most 3 s). V8 frees the backing stores of collected
+ * ArrayBuffers and releases emptied pages on background threads after a collection, so right
+ * after it the process still counts memory it is giving back: started then, a stretch would be
+ * charged with the previous one's garbage. (Collecting at every step instead shrinks V8's heap
+ * limits, and the next round then pays for growing them again: measured ~4 % on a warm
+ * 10,000-transaction round.)
  */
-export async function settleMemory(gc: () => void): Promise<void> {
-  gc()
+export async function settleMemory(collect: () => void | Promise<void>): Promise<void> {
+  await collect()
   let last = Infinity
   for (let step = 0; step < 30; step++) {
     await sleep(100)

@@ -61,10 +61,34 @@ describe('block commit', () => {
     expect(await chain.state.get(appStateKey(testDataKey('big-7')))).toHaveLength(4000)
   })
 
+  it('waits for an asynchronous collection before it writes the block', async () => {
+    const collected: number[] = []
+    const chain = await openTestChain({
+      largeBlockCollection: {
+        collect: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          collected.push(chain.height)
+        },
+        minTxs: 5,
+      },
+    })
+    const nonce = await chain.nonceOf(alice.publicKey)
+    const txs = Array.from({ length: 5 }, (_, i) => putTx(nonce + i, `gc-async-${i}`, 'v'))
+    const { block, cert } = await buildNext(chain, txs)
+    await chain.commitBlock(await chain.validateBlock(block), cert)
+    expect(collected).toEqual([0]) // collected while the head was still the genesis
+    expect(chain.height).toBe(1)
+  })
+
   it('collects garbage once before committing a block of at least minTxs transactions', async () => {
     const collected: number[] = []
     const chain = await openTestChain({
-      largeBlockCollection: { collect: () => collected.push(chain.height), minTxs: 20 },
+      largeBlockCollection: {
+        collect: () => {
+          collected.push(chain.height)
+        },
+        minTxs: 20,
+      },
     })
     // Table: block size → whether its commit collects (the height when it did).
     for (const [size, collects] of [
