@@ -12,9 +12,7 @@
  *
  * `s` is measured by the one-thread verifier, `o` by the warm rounds (signatures already
  * cached: the process's CPU over the round, all threads). The same bound solved for `o` at a
- * target ratio gives the CPU the rest of validation may cost to reach it. In the bench `o` also
- * holds V8 recompiling code that the collection between rounds discarded, which a running node
- * does not pay (docs/bench.md), so the bound errs low.
+ * target ratio gives the CPU the rest of validation may cost to reach it.
  */
 
 export type CpuBudgetInput = {
