@@ -1,9 +1,12 @@
 /**
  * Transactions a node acknowledged survive its kill -9 (mempool-journal.ts). Node 3 holds its
- * tx batches for 10 s (`p2p.txBatchDelayMs`), so what it acknowledges has reached no peer when it
- * is killed; the transactions carry nonces after a gap, so no block can take them meanwhile.
- * Restarted, node 3 admits them again from its journal and offers them to its peers; once the
- * missing nonce is sent to another node, every one of them commits everywhere.
+ * tx batches for 10 s (`p2p.txBatchDelayMs`), so what it acknowledges has reached no peer by
+ * gossip when it is killed — unless node 3 proposed a block meanwhile, since a proposal sends the
+ * queued batch first (gossip.ts `publishProposal`); the test cannot keep node 3 from its turn, so
+ * it does not require the peers to lack them. The transactions carry nonces after a gap, so no
+ * block can take them meanwhile. Restarted, node 3 admits them again from its journal (its
+ * counter and log line show it) and offers them to its peers; once the missing nonce is sent to
+ * another node, every one of them commits everywhere.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -39,13 +42,12 @@ describe('acknowledged transactions and kill -9', () => {
     const held = Array.from({ length: 5 }, (_, k) => c.tx(0, `journal-${k}`, `value ${k}`))
     const started = performance.now()
     for (const tx of held) expect((await c.submit(JOURNALED, tx)).status).toBe(202)
-    // Only node 3 has them, pending behind the gap.
+    // Node 3 has them, pending behind the gap.
     for (const tx of held) {
       expect((await c.get(JOURNALED, `/v1/txs/${tx.hashHex()}`)).body.status).toBe('pending')
-      expect((await c.get(0, `/v1/txs/${tx.hashHex()}`)).status).toBe(404)
     }
     await c.kill(JOURNALED)
-    expect(performance.now() - started).toBeLessThan(HELD_MS) // its batch never left
+    expect(performance.now() - started).toBeLessThan(HELD_MS) // its batch timer never fired
 
     await c.startNode(JOURNALED)
     expect(await c.metric(JOURNALED, 'govchain_txs_accepted_total{source="journal"}')).toBe(held.length)
