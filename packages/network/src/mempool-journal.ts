@@ -130,8 +130,7 @@ export class MempoolJournal {
     if (this.#fd < 0)
       throw new ApiError(ApiErrorCode.UNAVAILABLE, 'node is stopping: its mempool journal is closed')
     const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
-    let off = 0
-    while (off < buf.length) off += writeSync(this.#fd, buf, off, buf.length - off)
+    writeAll(this.#fd, buf)
     this.#fileBytes += buf.length
   }
 
@@ -141,8 +140,7 @@ export class MempoolJournal {
     const buf = Buffer.concat([...this.#live.values()].map((bytes) => frame(KIND_TX, bytes)))
     const fd = openSync(tmp, 'w')
     try {
-      let off = 0
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+      writeAll(fd, buf)
     } finally {
       closeSync(fd)
     }
@@ -151,6 +149,12 @@ export class MempoolJournal {
     this.#fileBytes = buf.length
     return appendFd
   }
+}
+
+/** `writeSync` until all of `buf` is written (a write may take only part of it). */
+function writeAll(fd: number, buf: Uint8Array): void {
+  let off = 0
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
 }
 
 function frame(kind: number, payload: Uint8Array): Uint8Array {
