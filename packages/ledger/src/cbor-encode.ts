@@ -153,6 +153,16 @@ function sortedKeys(keys: string[]): readonly string[] {
   return sorted
 }
 
+/**
+ * A map written here rather than by cborg: a plain object, or one without a prototype
+ * (`Object.create(null)`, which cborg also writes as a map), so that its texts follow the same
+ * rules. Not `value.constructor === Object`: a map may have its own key "constructor".
+ */
+function isPlainMap(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 function write(value: unknown, depth: number): void {
   if (depth > MAX_DEPTH) {
     // As deep as this only happens for a cyclic value: let cborg report it.
@@ -189,8 +199,7 @@ function write(value: unknown, depth: number): void {
       } else if (Array.isArray(value)) {
         head(4, value.length)
         for (let i = 0; i < value.length; i++) write(value[i], depth + 1)
-      } else if (Object.getPrototypeOf(value) === Object.prototype) {
-        // (Not `value.constructor === Object`: a map may have its own key "constructor".)
+      } else if (isPlainMap(value)) {
         const obj = value as Record<string, unknown>
         const keys = sortedKeys(Object.keys(obj))
         head(5, keys.length)

@@ -61,6 +61,7 @@ describe('canonical CBOR writer', () => {
     ['same keys, other insertion order', { c: 1, a: 2, b: 3 }],
     ['same keys, other insertion order again', { b: 1, c: 2, a: 3 }],
     ['a key "constructor"', { constructor: [{ b: 1, a: 2 }], a: 'x' }],
+    ['a map without a prototype', Object.assign(Object.create(null) as object, { b: [1], a: 'x' })],
     [
       'a Map',
       new Map<unknown, unknown>([
@@ -75,6 +76,10 @@ describe('canonical CBOR writer', () => {
     ['a map key', { '\ufeff': 0 }],
     ['a nested text', [1, { a: ['\ufeff'] }]],
     ['a key under a key "constructor"', { constructor: [{ a: { '\ufeff': '' } }] }],
+    [
+      'a text in a map without a prototype',
+      { '': Object.assign(Object.create(null) as object, { '': '\ufeff' }) },
+    ],
   ])('refuses a leading byte-order mark in %s (decoders drop it), with a coded error', (_name, v) => {
     expect(hasLeadingBom(v)).toBe(true)
     same(v)
