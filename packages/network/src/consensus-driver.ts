@@ -478,8 +478,10 @@ export class ConsensusDriver {
    * After a commit: wait the commit timeout, then start the next height — at once when the
    * mempool already holds a full block (the wait gathers transactions, and a backlog needs none:
    * on a loaded 4-node devnet the timeout was a third of each 1,000-transaction height) — unless
-   * the chain is idle (empty block, empty mempool): then wait for a transaction or the idle
-   * interval.
+   * the chain is idle (an empty block, no transaction a block could take): then wait for one or
+   * the idle interval. Transactions behind a nonce gap do not count: a block could not take them,
+   * and counting them made a node that held only such transactions start a height, and propose
+   * an empty block on its turns, every commit timeout instead of every idle interval.
    */
   #scheduleNextHeight(txCount: number): void {
     const next = this.#o.chain.height + 1
@@ -491,12 +493,13 @@ export class ConsensusDriver {
     const begin = () => this.#enqueue(() => this.#startHeight(next))
     const poll = () => {
       if (!this.#running) return
-      if (mempool.size > 0 || clock.now() - committedAt >= timing.idleBlockIntervalMs) begin()
+      if (mempool.countReady(1) > 0 || clock.now() - committedAt >= timing.idleBlockIntervalMs) begin()
       else this.#timer(poll, 50)
     }
-    const backlog = mempool.size >= this.#o.maxBlockTxs
+    const { maxBlockTxs } = this.#o
+    const backlog = mempool.countReady(maxBlockTxs) >= maxBlockTxs
     this.#timer(
-      () => (txCount > 0 || mempool.size > 0 ? begin() : poll()),
+      () => (txCount > 0 || mempool.countReady(1) > 0 ? begin() : poll()),
       backlog ? 0 : timing.commitTimeoutMs,
     )
   }

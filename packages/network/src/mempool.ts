@@ -239,6 +239,20 @@ export class Mempool {
   }
 
   /**
+   * How many transactions a block could take now (what `reap` would return, without its
+   * limits), counting no further than `atMost`: a transaction waiting behind a nonce gap is
+   * pending but not ready.
+   */
+  countReady(atMost: number): number {
+    let count = 0
+    for (const queue of this.#bySender.values()) {
+      for (let n = queue.nextNonce; count < atMost && queue.txs.has(n); n++) count++
+      if (count >= atMost) break
+    }
+    return count
+  }
+
+  /**
    * Transactions for the next block: per sender the consecutive nonces from its committed
    * nonce, ordered by arrival (a transaction never precedes an earlier nonce of its sender).
    */

@@ -3,6 +3,9 @@ import { createSignedTx, encode, isGovchainError, keyPairFromSeed, type Transact
 
 const alice = keyPairFromSeed('alice')
 
+/** The sender of `kvPutTx`'s transactions. */
+export const kvTxSender: Uint8Array = alice.publicKey
+
 /** Alice's `kv.put` of `k<nonce>` = `value`, with that nonce. */
 export function kvPutTx(nonce: number, chainId: string, value = 'v'): Transaction {
   return createSignedTx(

@@ -16,10 +16,12 @@ import {
   VoteType,
   type Block,
   type KeyPair,
+  type Transaction,
   type Vote,
 } from '@govchain/ledger'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createBuiltinKvApp } from '../../src/builtin-kv-app.js'
+import { kvPutTx, kvTxSender } from '../helpers/kv-txs.js'
 import { DEVNET_TIMING } from '../../src/config.js'
 import { ConsensusDriver, type Clock } from '../../src/consensus-driver.js'
 import { silentLogger } from '../../src/logger.js'
@@ -68,7 +70,7 @@ async function openChain(validators: readonly KeyPair[]): Promise<Chain> {
       member: `org-${i}`,
       name: `n${i}`,
     })),
-    accounts: [],
+    accounts: [{ publicKey: toHex(kvTxSender), member: 'org-0', roles: ['writer'], name: 'writer' }],
     appState: {},
   })
   return Chain.open({
@@ -91,8 +93,10 @@ afterEach(async () => {
 type SetUpOptions = {
   /** Real-time interval of the re-broadcast duty (default: longer than any test). */
   readonly rebroadcastMs?: number
-  /** Pending transactions in the mempool before the driver starts. */
+  /** Transactions a block could take, as the mempool counts them, before the driver starts. */
   readonly pendingTxs?: number
+  /** Real transactions admitted to the mempool before the driver starts. */
+  readonly admitted?: readonly Transaction[]
   readonly maxBlockTxs?: number
 }
 
@@ -151,8 +155,11 @@ async function setUp(opts: SetUpOptions = {}) {
     nonceOf: (s) => chain.nonceOf(s),
     isCommitted: async () => false,
   })
-  // Only the driver's decision to skip the commit timeout reads the size; building takes none.
-  if (opts.pendingTxs !== undefined) Object.defineProperty(mempool, 'size', { value: opts.pendingTxs })
+  // Only the driver's decision when to start a height counts them; building takes none.
+  const pending = opts.pendingTxs
+  if (pending !== undefined)
+    Object.defineProperty(mempool, 'countReady', { value: (atMost: number) => Math.min(pending, atMost) })
+  for (const tx of opts.admitted ?? []) await mempool.add(tx)
   const driver = new ConsensusDriver({
     chain,
     mempool,
@@ -289,6 +296,18 @@ describe('ConsensusDriver: after a commit', () => {
       expect(t.driver.height).toBe(1)
     }
     t.clock.advance(waitsMs === 0 ? 0 : 1)
+    await settle()
+    expect(t.driver.height).toBe(2)
+  })
+
+  it('after an empty block, waits the idle interval when the mempool holds only transactions behind a nonce gap', async () => {
+    // Nonces 1 and 2 of a sender whose next nonce is 0: pending, but no block can take them.
+    const t = await setUp({ admitted: [kvPutTx(1, CHAIN_ID), kvPutTx(2, CHAIN_ID)] })
+    await decideHeightOne(t)
+    t.clock.advance(DEVNET_TIMING.idleBlockIntervalMs - 1)
+    await settle()
+    expect(t.driver.height).toBe(1)
+    t.clock.advance(50) // the next poll after the interval
     await settle()
     expect(t.driver.height).toBe(2)
   })

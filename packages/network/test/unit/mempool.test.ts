@@ -96,6 +96,21 @@ describe('mempool', () => {
     expect(reaped).toEqual(['b0', 'a0', 'a1'])
   })
 
+  it('counts as ready what reap would take, not what waits behind a nonce gap, up to atMost', async () => {
+    const m = new Mempool(fakeChain(new Map([[Buffer.from(bob.publicKey).toString('hex'), 5]])))
+    await m.add(tx(alice, 2)) // alice's next nonce is 0: gap
+    await m.add(tx(bob, 6)) // bob's is 5: gap
+    expect([m.size, m.countReady(100)]).toEqual([2, 0])
+    await m.add(tx(alice, 0))
+    expect(m.countReady(100)).toBe(1) // a0; a2 still waits for a1
+    await m.add(tx(alice, 1))
+    await m.add(tx(bob, 5))
+    expect(m.countReady(100)).toBe(m.reap(100, 1 << 20).length)
+    expect([m.countReady(100), m.countReady(3), m.countReady(1), m.countReady(0)]).toEqual([5, 3, 1, 0])
+    m.removeCommitted([tx(alice, 0), tx(alice, 1), tx(alice, 2)])
+    expect(m.countReady(100)).toBe(2) // bob's b5, b6
+  })
+
   it.each([
     ['duplicate hash', async (m: Mempool) => m.add(tx(alice, 0)), MempoolErrorCode.DUPLICATE],
     [
