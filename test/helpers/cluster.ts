@@ -13,6 +13,7 @@ import {
   HomeFile,
   nodeCommand,
   parseConfig,
+  parseMetricsText,
   writeJsonFile,
   type DevnetGenesisHooks,
   type NetworkJson,
@@ -227,8 +228,7 @@ export class Cluster {
   /** One series of node i's `/metrics` (`name` or `name{labels}`); 0 while it is not exported. */
   async metric(i: number, series: string): Promise<number> {
     const text = await (await fetch(`${this.api(i)}/metrics`)).text()
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `))
-    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+    return parseMetricsText(text).get(series) ?? 0
   }
 
   async get(i: number, path: string): Promise<{ status: number; body: ApiBody }> {

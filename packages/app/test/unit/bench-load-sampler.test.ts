@@ -1,10 +1,6 @@
+import { parseMetricsText } from '@govchain/network'
 import { describe, expect, it } from 'vitest'
-import {
-  metricsDelta,
-  parseMetrics,
-  readProcCpuSeconds,
-  readProcMemoryBytes,
-} from '../../src/bench/load/sampler.js'
+import { metricsDelta, readProcCpuSeconds, readProcMemoryBytes } from '../../src/bench/load/sampler.js'
 
 const linux = process.platform === 'linux'
 
@@ -61,7 +57,10 @@ describe('bench load: metrics between two scrapes', () => {
     ].join('\n')
 
   it('reports tx gossip messages and their mean transactions over the window', () => {
-    const d = metricsDelta(parseMetrics(scrapeText(10, 40, 2)), parseMetrics(scrapeText(110, 1040, 12)))
+    const d = metricsDelta(
+      parseMetricsText(scrapeText(10, 40, 2)),
+      parseMetricsText(scrapeText(110, 1040, 12)),
+    )
     expect(d.txGossipMessages).toBe(100)
     expect(d.txsPerGossipMessage).toBe(10)
     expect(d.blockCommitMs).toBeCloseTo(50)
@@ -69,7 +68,7 @@ describe('bench load: metrics between two scrapes', () => {
 
   it('reports what the node wrote, what its LevelDB wrote, and compaction time between the scrapes', () => {
     const at = (storeMb: number, leveldbMb: number, s: number) =>
-      parseMetrics(
+      parseMetricsText(
         [
           `govchain_store_written_bytes_total ${storeMb * 1024 * 1024}`,
           `govchain_leveldb_written_bytes_total ${leveldbMb * 1024 * 1024}`,
@@ -91,7 +90,7 @@ describe('bench load: metrics between two scrapes', () => {
 
   it('reports the proposals whose blocks the node rebuilt, and those it fetched or could not get', () => {
     const at = (local: number, waited: number, fetched: number, unavailable: number) =>
-      parseMetrics(
+      parseMetricsText(
         [
           `govchain_proposal_blocks_total{source="local"} ${local}`,
           `govchain_proposal_blocks_total{source="waited"} ${waited}`,
@@ -101,14 +100,14 @@ describe('bench load: metrics between two scrapes', () => {
       )
     expect(metricsDelta(at(10, 1, 0, 0), at(50, 3, 2, 1)).proposalBlocks).toEqual({ rebuilt: 42, fetched: 3 })
     // Only some sources counted yet (prom-client exports a label once it was used).
-    const onlyLocal = parseMetrics('govchain_proposal_blocks_total{source="local"} 7')
+    const onlyLocal = parseMetricsText('govchain_proposal_blocks_total{source="local"} 7')
     expect(metricsDelta(new Map(), onlyLocal).proposalBlocks).toEqual({ rebuilt: 7, fetched: 0 })
     // A node that predates compact proposals.
     expect(metricsDelta(new Map(), new Map()).proposalBlocks).toBeNull()
   })
 
   it('reports no mean when no tx gossip message arrived (or the node predates the metric)', () => {
-    const same = parseMetrics(scrapeText(5, 9, 1))
+    const same = parseMetricsText(scrapeText(5, 9, 1))
     expect(metricsDelta(same, same)).toMatchObject({ txGossipMessages: 0, txsPerGossipMessage: null })
     expect(metricsDelta(new Map(), new Map())).toMatchObject({
       txGossipMessages: 0,

@@ -1,5 +1,6 @@
+import { parseMetricsText } from '@govchain/network'
 import { describe, expect, it } from 'vitest'
-import { parseMetrics, type NodeUsage } from '../../src/bench/load/sampler.js'
+import { type NodeUsage } from '../../src/bench/load/sampler.js'
 import { defaultSliceCount, windowSlices, type SliceBoundary } from '../../src/bench/load/slices.js'
 
 describe('bench load: default slice count', () => {
@@ -27,7 +28,7 @@ describe('bench load: the window in slices', () => {
     execS: number,
     leveldbMiB?: number,
   ) =>
-    parseMetrics(
+    parseMetricsText(
       [
         ...(leveldbMiB === undefined
           ? []

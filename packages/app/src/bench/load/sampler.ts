@@ -6,6 +6,7 @@
  * timings, rejections by code).
  */
 import { readFileSync } from 'node:fs'
+import { parseMetricsText } from '@govchain/network'
 import { rssAnonKb } from '../anon-memory.js'
 import type { NodeHttp } from './http.js'
 
@@ -185,19 +186,6 @@ export class UsageSampler {
   }
 }
 
-/** Prometheus text → `name{labels}` → value (samples only; comments skipped). */
-export function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>()
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue
-    const sp = line.lastIndexOf(' ')
-    if (sp <= 0) continue
-    const v = Number(line.slice(sp + 1))
-    if (Number.isFinite(v)) out.set(line.slice(0, sp), v)
-  }
-  return out
-}
-
 export type MetricsDelta = {
   /** Mean rounds per decided height (1 = every height decided in round 0). */
   readonly roundsPerHeight: number | null
@@ -307,7 +295,7 @@ export function metricsDelta(before: Map<string, number>, after: Map<string, num
 
 export async function scrape(http: NodeHttp): Promise<Map<string, number>> {
   const r = await http.getText('/metrics', 10_000)
-  return r.status === 200 ? parseMetrics(r.text) : new Map()
+  return r.status === 200 ? parseMetricsText(r.text) : new Map()
 }
 
 export { sumOf }
