@@ -17,7 +17,7 @@
  * executed governance proposals during the block.
  */
 import {
-  toHex,
+  byteString,
   type Application,
   type BlockContext,
   type EndBlockResult,
@@ -146,17 +146,17 @@ class ScratchState implements StateWriter {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const k = toHex(key)
+    const k = byteString(key)
     if (this.#writes.has(k)) return this.#writes.get(k) ?? undefined
     return this.#base.get(key)
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.#writes.set(toHex(key), value)
+    this.#writes.set(byteString(key), value)
   }
 
   delete(key: Uint8Array): void {
-    this.#writes.set(toHex(key), null)
+    this.#writes.set(byteString(key), null)
   }
 }
 
