@@ -2,7 +2,8 @@
  * One benchmark case (a block size on a state size), run in its own process so that its peak
  * memory is its own: warm-up, cold rounds (empty signature cache), warm rounds (every signature
  * verified beforehand, as at mempool admission), then the same signatures alone with each
- * verifier (the raw limit) and with @noble/curves.
+ * verifier (the raw limit) and with @noble/curves; after the rounds, the block's database writes
+ * alone (the storage floor, storage-floor.ts).
  *
  * A round validates the block exactly as a node does, from its bytes: decode, Chain.validateBlock
  * (header, tx hashes and Merkle root, certificate, evidence, signatures as one batch on the
@@ -21,6 +22,7 @@ import {
   signedItemsOf,
   verifyTxSignatures,
   WorkerPoolVerifier,
+  type KvStore,
   type SignatureBatchVerifier,
   type SignedItem,
   type ValidationPhase,
@@ -29,6 +31,7 @@ import {
   ensureBlockFixture,
   ensureStateFixture,
   openStateClone,
+  openStoreClone,
   type BlockFixture,
   type StateFixture,
 } from './fixture.js'
@@ -36,6 +39,7 @@ import { cpuBudget } from './cpu-budget.js'
 import { loadAverage, median } from './machine.js'
 import { PeakRssMeter, settleMemory, type AnonPeakProbe } from './peak-rss.js'
 import { noblePerSecond, timeVerification, verifierByName } from './raw-limit.js'
+import { recordingStore, replayWrites, type RecordedWrite, type StorageFloor } from './storage-floor.js'
 import { PHASES, type CaseResult, type PhaseTimes, type RunFigures, type VerifierName } from './types.js'
 
 export type CaseInput = {
@@ -68,9 +72,10 @@ async function validationRound(
   warm: boolean,
   work: string,
   memory: PeakRssMeter,
+  wrapStore?: (store: KvStore) => KvStore,
 ): Promise<Round> {
   const signatureCache = new SignatureCache(Math.max(200_000, 2 * block.txs))
-  const { chain, close } = await openStateClone(fixture, work, { verifier, signatureCache })
+  const { chain, close } = await openStateClone(fixture, work, { verifier, signatureCache, wrapStore })
   try {
     if (warm) {
       // What mempool admission did for these transactions: their signatures are in the cache.
@@ -126,6 +131,44 @@ function figures(rounds: readonly Round[], txs: number, rawLimitPerSecond: numbe
   }
 }
 
+/**
+ * The block's storage floor (storage-floor.ts): one more validation records its writes, then each
+ * of `rounds` fresh clones takes them alone. After the measured rounds, so that the recorded
+ * writes are not held through them (they would count in their peak memory).
+ */
+async function storageFloor(
+  fixture: StateFixture,
+  block: BlockFixture,
+  verifier: SignatureBatchVerifier,
+  work: string,
+  memory: PeakRssMeter,
+  rounds: number,
+  onReplay: () => void,
+): Promise<StorageFloor> {
+  let recorded: RecordedWrite[] = []
+  await validationRound(fixture, block, verifier, true, work, memory, (store) => {
+    const recording = recordingStore(store)
+    recorded = recording.recorded
+    return recording.store
+  })
+  const replays: StorageFloor[] = []
+  for (let i = 0; i < rounds; i++) {
+    const { store, close } = await openStoreClone(fixture, `${work}-floor`)
+    try {
+      await fullCollection()
+      replays.push(await replayWrites(store, recorded))
+    } finally {
+      await close()
+    }
+    onReplay()
+  }
+  return {
+    ...replays[0]!,
+    cpuMs: median(replays.map((r) => r.cpuMs)),
+    wallMs: median(replays.map((r) => r.wallMs)),
+  }
+}
+
 /** `{ [name]: the largest }`, or nothing if any value is missing. */
 function maxOf<K extends string>(name: K, values: readonly (number | undefined)[]): { [k in K]?: number } {
   if (values.length === 0 || values.some((v) => v === undefined)) return {}
@@ -150,7 +193,7 @@ export async function runCase(
   pool.warmUp()
   const verifier = verifierByName(input.verifier, pool)
   const verifierNames: VerifierName[] = ['pool', 'libuv', 'single']
-  const total = input.warmup + 2 * input.rounds + verifierNames.length * input.rounds + 1
+  const total = input.warmup + (3 + verifierNames.length) * input.rounds + 1
   let done = 0
   const step = (name: string) => onProgress({ done: ++done, total, step: name })
   try {
@@ -197,6 +240,9 @@ export async function runCase(
     ) as Record<VerifierName, number>
     const rawLimitVerifier = (['pool', 'libuv'] as const).reduce((a, b) => (rates[b] > rates[a] ? b : a))
     const rawLimitPerSecond = rates[rawLimitVerifier]
+    const floor = await storageFloor(fixture, block, verifier, work, memory, input.rounds, () =>
+      step('storage floor'),
+    )
     const sample = signedItems().slice(0, input.nobleSample)
     const noble = await noblePerSecond(sample)
     step('noble')
@@ -224,9 +270,11 @@ export async function runCase(
         txs: input.txs,
         warmCpuMs: warmFigures.cpuMs,
         coldCpuMs: coldFigures.cpuMs,
+        storageCpuMs: floor.cpuMs,
         singleThreadPerSecond: rates.single,
         rawLimitPerSecond,
       }),
+      storage: floor,
       processPeakRssMb: memory.processPeakMb(),
       loadAverage: loadAverage(),
     }

@@ -240,13 +240,30 @@ export async function ensureStateFixture(opts: {
 export async function openStateClone(
   fixture: StateFixture,
   work: string,
-  opts: { verifier?: SignatureBatchVerifier; signatureCache?: SignatureCache } = {},
+  opts: {
+    verifier?: SignatureBatchVerifier
+    signatureCache?: SignatureCache
+    /** What the chain gets instead of the store itself (e.g. `recordingStore`). */
+    wrapStore?: (store: KvStore) => KvStore
+  } = {},
 ): Promise<{ chain: Chain; store: KvStore; close: () => Promise<void> }> {
+  const { store, close } = await openStoreClone(fixture, work)
+  const { wrapStore, ...chainOpts } = opts
+  const chain = await openBenchChain(wrapStore?.(store) ?? store, fixture.senders, {
+    ...chainOpts,
+    preload: true,
+  })
+  return { chain, store, close }
+}
+
+/** A fresh copy of the fixture's database at `work`, without a chain over it. */
+export async function openStoreClone(
+  fixture: StateFixture,
+  work: string,
+): Promise<{ store: KvStore; close: () => Promise<void> }> {
   await cloneDb(join(fixture.dir, 'base'), work)
   const store = await openLevelStore(work)
-  const chain = await openBenchChain(store, fixture.senders, { ...opts, preload: true })
   return {
-    chain,
     store,
     close: async () => {
       await store.close()

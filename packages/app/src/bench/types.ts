@@ -1,5 +1,6 @@
 /** Options and results of `govchain bench validate` (also the `--json` format). */
 import type { CpuBudget } from './cpu-budget.js'
+import type { StorageFloor } from './storage-floor.js'
 
 export type VerifierName = 'pool' | 'libuv' | 'single'
 
@@ -107,6 +108,8 @@ export type CaseResult = {
   readonly peakAnonRssMb?: number
   /** CPU per transaction and the best ratio reachable at that cost (cpu-budget.ts). */
   readonly cpu: CpuBudget
+  /** The block's database writes alone, median CPU and time of the replays (storage-floor.ts). */
+  readonly storage: StorageFloor
   /** Peak resident memory of the whole process that ran this case, raw-limit runs included (MB). */
   readonly processPeakRssMb: number
   readonly loadAverage: readonly number[]

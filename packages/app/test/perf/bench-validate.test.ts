@@ -64,6 +64,12 @@ describe('bench validate', () => {
       expect(c.cpu.otherUsPerTx).toBeCloseTo((c.warm.cpuMs * 1000) / c.txs, 9)
       expect(c.cpu.signatureUsPerTx).toBeCloseTo(1e6 / c.verifiers.single, 9)
       expect(c.cpu.cpuBoundRatio).toBeGreaterThan(0)
+      // The storage floor: at least a tx index entry and a receipt per transaction, and the block.
+      expect(c.storage.operations).toBeGreaterThan(2 * c.txs)
+      expect(c.storage.bytes).toBeGreaterThan(c.blockBytes)
+      expect(c.storage.cpuMs).toBeGreaterThan(0)
+      expect(c.cpu.storageUsPerTx).toBeCloseTo((c.storage.cpuMs * 1000) / c.txs, 9)
+      expect(c.cpu.storageBoundRatio).toBeGreaterThan(0)
       if (process.platform === 'linux') {
         // Sampled by this process while the case process validated (asked over IPC per round).
         expect(c.peakAnonRssMb).toBeGreaterThan(10)
@@ -79,6 +85,7 @@ describe('bench validate', () => {
     expect(out.text()).toContain('ratio = validated tx/s ÷ raw limit')
     expect(out.text()).toContain('40 txs')
     expect(out.text()).toContain('What the hardware allows')
+    expect(out.text()).toContain('bound at storage alone‡')
     if (process.platform === 'linux') expect(out.text()).toContain('anon peak†')
   }, 120_000)
 

@@ -14,6 +14,8 @@ describe('cpuBudget', () => {
       other: 100,
       sig: 100,
       bound: 0.5,
+      storageCpuMs: 250,
+      storageBound: 0.8,
     },
     {
       cores: 2,
@@ -25,6 +27,8 @@ describe('cpuBudget', () => {
       other: 0,
       sig: 100,
       bound: 1,
+      storageCpuMs: 0,
+      storageBound: 1,
     },
     // Verification scaling worse than the cores: the bound falls below 1 even with nothing else.
     {
@@ -37,6 +41,8 @@ describe('cpuBudget', () => {
       other: 100,
       sig: 100,
       bound: 4 / 6,
+      storageCpuMs: 10,
+      storageBound: 4 / 6,
     },
   ])('$cores cores, $txs txs: other $other µs, signature $sig µs, bound $bound', (c) => {
     const b = cpuBudget({
@@ -44,6 +50,7 @@ describe('cpuBudget', () => {
       txs: c.txs,
       warmCpuMs: c.warmCpuMs,
       coldCpuMs: c.coldCpuMs,
+      storageCpuMs: c.storageCpuMs,
       singleThreadPerSecond: c.single,
       rawLimitPerSecond: c.raw,
     })
@@ -51,6 +58,8 @@ describe('cpuBudget', () => {
     expect(b.signatureUsPerTx).toBeCloseTo(c.sig, 9)
     expect(b.coldUsPerTx).toBeCloseTo((c.coldCpuMs * 1000) / c.txs, 9)
     expect(b.cpuBoundRatio).toBeCloseTo(c.bound, 9)
+    expect(b.storageUsPerTx).toBeCloseTo((c.storageCpuMs * 1000) / c.txs, 9)
+    expect(b.storageBoundRatio).toBeCloseTo(c.storageBound, 9)
   })
 
   it('the allowance for 85 % is the other cost at which the bound is exactly 85 %', () => {
@@ -58,6 +67,7 @@ describe('cpuBudget', () => {
       cores: 2,
       txs: 10_000,
       coldCpuMs: 0,
+      storageCpuMs: 0,
       singleThreadPerSecond: 9_500,
       rawLimitPerSecond: 18_700,
     }
@@ -74,6 +84,7 @@ describe('cpuBudget', () => {
       txs: 10,
       warmCpuMs: 1,
       coldCpuMs: 2,
+      storageCpuMs: 1,
       singleThreadPerSecond: 10_000,
       rawLimitPerSecond: 25_000,
     })
