@@ -6,8 +6,10 @@
  *   key   = prefix ‖ recordId ‖ 0x00 ‖ fieldName       value = encode([value, salt])
  *
  * `erase(recordId)` deletes every value and salt of a record; what remains on chain is
- * commitments that, without the salts, reveal nothing. (LevelDB drops deleted entries from its
- * files at compaction.) The matching `record.erase` transaction records on chain that it happened.
+ * commitments that, without the salts, reveal nothing. It then compacts the record's key range
+ * (`KvStore.compactRange`): LevelDB would otherwise keep the deleted values in its log and table
+ * files until some later compaction merged them with their deletions. The matching `record.erase`
+ * transaction records on chain that it happened.
  */
 import {
   Bucket,
@@ -94,15 +96,27 @@ export class OffchainStore {
     return { recordId, field, value, salt }
   }
 
-  /** Deletes every value and salt of the record; returns how many fields were deleted. */
+  /**
+   * Deletes every value and salt of the record, from the store's files too (see above); returns
+   * how many fields were deleted.
+   */
   async erase(recordId: string): Promise<number> {
     const prefix = this.#recordPrefix(recordId)
+    const end = prefixEnd(prefix)
     const keys: Uint8Array[] = []
-    for await (const [key] of this.#kv.range({ gte: prefix, lt: prefixEnd(prefix) })) keys.push(key)
+    for await (const [key] of this.#kv.range({ gte: prefix, lt: end })) keys.push(key)
+    // Twice, around the deletions. A compaction drops a deleted value only when it merges the
+    // value with its deletion, and LevelDB's CompactRange never compacts the deepest level that
+    // holds the range. Were a value and its deletion still in the memtable together, its flush
+    // could place both at such a level and nothing would merge them. Flushed first, the values
+    // sit in table files; the deletions, flushed by the second call, land above those files,
+    // and the second call compacts every level above the deepest one down into it.
+    await this.#kv.compactRange?.(prefix, end)
     await this.#kv.write(
       keys.map((key) => ({ type: 'del' as const, key })),
       { sync: true },
     )
+    await this.#kv.compactRange?.(prefix, end)
     return keys.length
   }
 }

@@ -125,6 +125,10 @@ export class CachedKvStore implements KvStore {
     return this.#store.property?.(name)
   }
 
+  async compactRange(start: Uint8Array, end: Uint8Array): Promise<void> {
+    await this.#store.compactRange?.(start, end)
+  }
+
   async close(): Promise<void> {
     this.#cache.clear()
     await this.#store.close()

@@ -13,7 +13,7 @@ export type RecordedWrite = { readonly writes: KvWrites; readonly sync: boolean 
 /** `store` with every `write` also recorded (in order), to be replayed by `replayWrites`. */
 export function recordingStore(store: KvStore): { store: KvStore; recorded: RecordedWrite[] } {
   const recorded: RecordedWrite[] = []
-  const { getSync, property } = store
+  const { getSync, property, compactRange } = store
   const wrapped: KvStore = {
     get: (key) => store.get(key),
     getMany: (keys) => store.getMany(keys),
@@ -26,6 +26,7 @@ export function recordingStore(store: KvStore): { store: KvStore; recorded: Reco
     // Only what the store has: block execution reads through getSync when it is there.
     ...(getSync === undefined ? {} : { getSync: getSync.bind(store) }),
     ...(property === undefined ? {} : { property: property.bind(store) }),
+    ...(compactRange === undefined ? {} : { compactRange: compactRange.bind(store) }),
   }
   return { store: wrapped, recorded }
 }

@@ -31,12 +31,13 @@ describe('bench storage floor', () => {
     expect(await store.get(bytes(2))).toEqual(bytes(20, 21))
   })
 
-  it('has getSync and property only where the store has them (execution picks its read path by it)', async () => {
+  it('has getSync, property and compactRange only where the store has them (execution picks its read path by getSync)', async () => {
     const level = await openLevelStore(join(dir, 'props'))
     try {
       const wrapped = recordingStore(level).store
       expect(wrapped.getSync).toBeTypeOf('function')
       expect(wrapped.property?.('leveldb.approximate-memory-usage')).toMatch(/^\d+$/)
+      expect(wrapped.compactRange).toBeTypeOf('function')
       await wrapped.write([put(7, [70])])
       expect(wrapped.getSync!(bytes(7))).toEqual(bytes(70))
     } finally {
@@ -53,6 +54,7 @@ describe('bench storage floor', () => {
     const wrapped = recordingStore(bare).store
     expect('getSync' in wrapped).toBe(false)
     expect('property' in wrapped).toBe(false)
+    expect('compactRange' in wrapped).toBe(false)
     await wrapped.write([put(5, [50])])
     expect(await wrapped.get(bytes(5))).toEqual(bytes(50))
   })

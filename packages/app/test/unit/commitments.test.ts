@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -179,6 +179,70 @@ describe('the organisation’s off-chain store', () => {
       await kv.close()
     },
   )
+
+  it.each([
+    ['in the log (not yet flushed)', false],
+    ['in a table file (flushed when the database reopened)', true],
+  ])('leveldb: after erase no file of the database holds the values or salts, %s', async (_where, reopen) => {
+    const dir = await mkdtemp(join(tmpdir(), 'govchain-erase-'))
+    dirs.push(dir)
+    const marker = `Erase-Me-${Math.random().toString(36).slice(2)}`
+    const values = { name: `${marker} Name`, address: `${marker} Street 7` }
+    const filesContain = async (needle: Uint8Array) => {
+      for (const name of await readdir(dir)) {
+        if (contains(new Uint8Array(await readFile(join(dir, name))), needle)) return true
+      }
+      return false
+    }
+    let kv = await openLevelStore(dir)
+    let store = new OffchainStore(kv)
+    await store.commit('CERT-KEEP', { name: 'Kept Person' })
+    await store.commit('CERT-GONE', values)
+    const salts = Object.values(await store.fields('CERT-GONE')).map((f) => f.salt)
+    if (reopen) {
+      await kv.close()
+      kv = await openLevelStore(dir)
+      store = new OffchainStore(kv)
+    }
+    // The files do hold them before the erasure (so the check below can see them).
+    expect(await filesContain(utf8.encode(marker))).toBe(true)
+    for (const salt of salts) expect(await filesContain(salt)).toBe(true)
+
+    expect(await store.erase('CERT-GONE')).toBe(2)
+    expect(await filesContain(utf8.encode(marker))).toBe(false)
+    for (const salt of salts) expect(await filesContain(salt)).toBe(false)
+    expect((await store.disclose('CERT-KEEP', 'name')).value).toBe('Kept Person')
+    await kv.close()
+  })
+
+  it('leveldb: after erase no file holds an amended record spread over many table files and levels', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'govchain-erase-'))
+    dirs.push(dir)
+    // A 64 KiB memtable: the records end up in many flushed tables, compacted into deeper levels.
+    const open = () => openLevelStore(dir, { writeBufferSize: 64 * 1024 })
+    let kv = await open()
+    let store = new OffchainStore(kv)
+    const marker = `Erase-Me-${Math.random().toString(36).slice(2)}`
+    for (let i = 0; i < 400; i++) {
+      const name = i === 150 ? `${marker} first` : `Person ${i}`
+      await store.commit(`R-${i}`, { name: name + ' '.repeat(900), address: `Street ${i}`.padEnd(500, '.') })
+      if (i === 200) {
+        await kv.close()
+        kv = await open()
+        store = new OffchainStore(kv)
+      }
+    }
+    await store.commit('R-150', { name: `${marker} amended` }) // the older version lingers too
+    const tables = (await readdir(dir)).filter((f) => f.endsWith('.ldb'))
+    expect(tables.length).toBeGreaterThan(1)
+
+    expect(await store.erase('R-150')).toBe(2)
+    for (const name of await readdir(dir)) {
+      expect(contains(new Uint8Array(await readFile(join(dir, name))), utf8.encode(marker)), name).toBe(false)
+    }
+    expect((await store.disclose('R-151', 'address')).value).toMatch(/^Street 151/)
+    await kv.close()
+  })
 
   it('an amendment re-commits one field with a fresh salt', async () => {
     const store = new OffchainStore(await openMemoryStore())

@@ -34,6 +34,13 @@ export interface KvStore {
    * …; see leveldb-stats.ts), where it has them; undefined otherwise (memory-level).
    */
   property?(name: string): string | undefined
+  /**
+   * Rewrites what the engine's files hold for keys in [start, end), so that values deleted there
+   * are gone from disk too, not only from reads: LevelDB keeps a deleted value in its log and
+   * table files until a compaction happens to merge it with its deletion. Where the engine has
+   * no files (memory-level) a deletion is already final.
+   */
+  compactRange?(start: Uint8Array, end: Uint8Array): Promise<void>
   close(): Promise<void>
 }
 
@@ -53,6 +60,8 @@ type ByteLevel = {
   iterator(opts: RangeOptions & { limit: number }): AsyncIterable<[Uint8Array, Uint8Array]>
   /** classic-level only. */
   getProperty?(name: string): string
+  /** classic-level only: LevelDB's CompactRange (the memtable and its log first). */
+  compactRange?(start: Uint8Array, end: Uint8Array): Promise<void>
   close(): Promise<void>
 }
 
@@ -104,6 +113,10 @@ class LevelKvStore implements KvStore {
     } catch {
       return undefined // closed, or not a property this engine knows
     }
+  }
+
+  async compactRange(start: Uint8Array, end: Uint8Array): Promise<void> {
+    await this.db.compactRange?.(start, end)
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,16 @@ describe('cached store', () => {
     await cached.close()
   })
 
+  it('passes a range compaction through to the store (erasure of deleted values from its files)', async () => {
+    const inner = await openMemoryStore()
+    const calls: string[] = []
+    inner.compactRange = async (start, end) => void calls.push(`${start.join('.')}-${end.join('.')}`)
+    const cached = new CachedKvStore(inner, 3)
+    await cached.compactRange(key(1), key(2))
+    expect(calls).toEqual(['1-2'])
+    await cached.close()
+  })
+
   it('reads what the store holds after any sequence of writes and reads (small cache)', async () => {
     await fc.assert(
       fc.asyncProperty(
