@@ -93,7 +93,7 @@ afterEach(async () => {
 type SetUpOptions = {
   /** Real-time interval of the re-broadcast duty (default: longer than any test). */
   readonly rebroadcastMs?: number
-  /** Transactions a block could take, as the mempool counts them, before the driver starts. */
+  /** Pending transactions, all ready (as the mempool counts them), before the driver starts. */
   readonly pendingTxs?: number
   /** Real transactions admitted to the mempool before the driver starts. */
   readonly admitted?: readonly Transaction[]
@@ -157,8 +157,10 @@ async function setUp(opts: SetUpOptions = {}) {
   })
   // Only the driver's decision when to start a height counts them; building takes none.
   const pending = opts.pendingTxs
-  if (pending !== undefined)
+  if (pending !== undefined) {
+    Object.defineProperty(mempool, 'size', { value: pending })
     Object.defineProperty(mempool, 'countReady', { value: (atMost: number) => Math.min(pending, atMost) })
+  }
   for (const tx of opts.admitted ?? []) await mempool.add(tx)
   const driver = new ConsensusDriver({
     chain,
