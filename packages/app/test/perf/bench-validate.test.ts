@@ -16,6 +16,14 @@ import {
   type ValidationBenchReport,
 } from '../../src/bench/index.js'
 import { runCli } from '../../src/cli/main.js'
+import {
+  ensureBlockFixture,
+  ensureStateFixture,
+  openStateClone,
+  openStoreClone,
+} from '../../src/bench/fixture.js'
+import { recordingStore, replayWrites } from '../../src/bench/storage-floor.js'
+import { createBlockFromBytes, toHex, type KvStore } from '@govchain/ledger'
 
 const dir = mkdtempSync(join(tmpdir(), 'govchain-bench-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -87,6 +95,38 @@ describe('bench validate', () => {
     expect(out.text()).toContain('What the hardware allows')
     expect(out.text()).toContain('bound at storage alone‡')
     if (process.platform === 'linux') expect(out.text()).toContain('anon peak†')
+  }, 120_000)
+
+  it("the storage floor's writes, replayed into a fresh clone, make the same database as the commit", async () => {
+    const cache = join(dir, 'cache')
+    const fixture = await ensureStateFixture({ root: cache, keys: 5_000, senders: 50, seed: 1 })
+    const block = await ensureBlockFixture({ fixture, txs: 120, seed: 2, work: join(dir, 'floor-build') })
+    let recording: ReturnType<typeof recordingStore> | undefined
+    const committed = await openStateClone(fixture, join(dir, 'floor-a'), {
+      wrapStore: (store) => (recording = recordingStore(store)).store,
+    })
+    const replayed = await openStoreClone(fixture, join(dir, 'floor-b'))
+    try {
+      const decoded = createBlockFromBytes(block.bytes, committed.chain.params)
+      const executed = await committed.chain.validateBlock(decoded, {
+        nowMs: decoded.header.timeMs,
+        round: decoded.header.round,
+      })
+      await committed.chain.commitBlock(executed, block.certificate)
+      const floor = await replayWrites(replayed.store, recording!.recorded)
+      expect(floor.operations).toBeGreaterThan(2 * block.txs)
+      const dump = async (store: KvStore) => {
+        const out = new Map<string, string>()
+        for await (const [k, v] of store.range({})) out.set(toHex(k), toHex(v))
+        return out
+      }
+      const [a, b] = [await dump(committed.store), await dump(replayed.store)]
+      expect(b.size).toBe(a.size)
+      for (const [k, v] of a) expect(b.get(k), k).toBe(v)
+    } finally {
+      await committed.close()
+      await replayed.close()
+    }
   }, 120_000)
 
   it('refuses a state too small for the workload with a coded error', async () => {
