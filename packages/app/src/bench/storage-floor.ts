@@ -6,7 +6,7 @@
  * memtable, the fsync) — what any validation writing the same layout pays, however fast the
  * rest of it became.
  */
-import type { KvStore, KvWrites } from '@govchain/ledger'
+import { kvWriteBytes, type KvStore, type KvWrites } from '@govchain/ledger'
 
 export type RecordedWrite = { readonly writes: KvWrites; readonly sync: boolean }
 
@@ -50,7 +50,7 @@ export async function replayWrites(
   let bytes = 0
   for (const { writes } of recorded) {
     operations += writes.length
-    for (const w of writes) bytes += w.key.length + (w.type === 'put' ? w.value.length : 0)
+    bytes += kvWriteBytes(writes)
   }
   const cpu = process.cpuUsage()
   const started = performance.now()
