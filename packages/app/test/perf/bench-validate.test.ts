@@ -90,6 +90,7 @@ describe('bench validate', () => {
     expect(json.machine.cores).toBeGreaterThan(0)
     const html = readFileSync(join(dir, 'report.html'), 'utf8')
     expect(html).toContain('<svg')
+    expect(html).toContain('aria-label="CPU per transaction against the raw limit"')
     expect(out.text()).toContain('ratio = validated tx/s ÷ raw limit')
     expect(out.text()).toContain('40 txs')
     expect(out.text()).toContain('What the hardware allows')
