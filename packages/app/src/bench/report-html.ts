@@ -75,7 +75,7 @@ function cpuChart(cases: readonly CaseResult[], cores: number): string {
   const width = 900
   const barW = width - left - 110
   const budget = (c: CaseResult, ratio: number) => (cores * 1e6) / (ratio * c.rawLimitPerSecond)
-  // The scale: the 100 % budgets and the costs, but a case far beyond them (a 1M-key case of 100
+  // The scale: the costs and the 85 % budgets, but a case far beyond them (a 1M-key case of 100
   // transactions costs ten times more) is cut rather than squeezing the rest.
   const budgets = cases.map((c) => budget(c, 0.85))
   const maxUs = Math.min(
