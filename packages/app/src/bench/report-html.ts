@@ -22,6 +22,8 @@ const COLORS: Readonly<Record<keyof PhaseTimes, string>> = {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
+/** A case's label at the left of its bar. */
+const barLabel = (c: CaseResult) => `${c.stateKeys.toLocaleString('en-US')} keys · ${n0(c.txs)} txs`
 
 function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): string {
   const phases = Object.keys(PHASE_LABELS) as (keyof PhaseTimes)[]
@@ -43,7 +45,7 @@ function phaseChart(cases: readonly CaseResult[], which: 'cold' | 'warm'): strin
           return seg
         })
         .join('')
-      const label = `${c.stateKeys.toLocaleString('en-US')} keys · ${n0(c.txs)} txs`
+      const label = barLabel(c)
       // The signature batch (overlapping the steps), as a line from where it starts.
       const start = left + ((f.phases.decode + f.phases.header) / f.totalMs) * barW
       const batch =
@@ -78,10 +80,8 @@ function cpuChart(cases: readonly CaseResult[], cores: number): string {
   // The scale: the costs and the 85 % budgets, but a case far beyond them (a 1M-key case of 100
   // transactions costs ten times more) is cut rather than squeezing the rest.
   const budgets = cases.map((c) => budget(c, 0.85))
-  const maxUs = Math.min(
-    Math.max(...cases.map((c) => Math.max(c.cpu.signatureUsPerTx + c.cpu.otherUsPerTx, budget(c, 0.85)))),
-    3 * Math.max(...budgets),
-  )
+  const costs = cases.map((c) => c.cpu.signatureUsPerTx + c.cpu.otherUsPerTx)
+  const maxUs = Math.min(Math.max(...costs, ...budgets), 3 * Math.max(...budgets))
   const x = (us: number) => left + (Math.min(us, maxUs) / maxUs) * barW
   const segments = [
     { name: 'one signature (1 thread)', color: '#fdb462', us: (c: CaseResult) => c.cpu.signatureUsPerTx },
@@ -110,8 +110,8 @@ function cpuChart(cases: readonly CaseResult[], cores: number): string {
           return `<line x1="${tx}" x2="${tx}" y1="${y - 3}" y2="${y + rowH - 3}" stroke="#333" stroke-width="${ratio === 1 ? 1 : 2}"${ratio === 1 ? ' stroke-dasharray="3 2"' : ''}><title>${ratio * 100} % of the raw limit allows ${n0(budget(c, ratio))} µs</title></line>`
         })
         .join('')
-      const label = `${c.stateKeys.toLocaleString('en-US')} keys · ${n0(c.txs)} txs`
-      const total = c.cpu.signatureUsPerTx + c.cpu.otherUsPerTx
+      const label = barLabel(c)
+      const total = costs[i]!
       return `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${label}</text>${bars}${ticks}<text x="${left + barW + 6}" y="${y + 15}">${n0(total)} µs${total > maxUs ? ' (cut)' : ''}</text>`
     })
     .join('')
