@@ -8,7 +8,7 @@
  * cache after the batch is durable, so the cache never holds a value the store does not.
  */
 import type { KvStore, KvWrites, RangeOptions } from '@govchain/ledger'
-import { byteString } from '@govchain/ledger'
+import { byteString, kvWriteBytes } from '@govchain/ledger'
 
 const MISSING = null
 /** A key as a string of one char per byte (half the length of hex, without its per-byte lookups). */
@@ -109,18 +109,12 @@ export class CachedKvStore implements KvStore {
       for (const w of writes) this.#cache.delete(idOf(w.key))
       throw e
     }
-    // One pass: a large batch is a compact list that makes each write as it is read.
-    let bytes = 0
+    this.writtenBytes += kvWriteBytes(writes)
     for (const w of writes) {
       const id = idOf(w.key)
-      bytes += w.key.length
       this.#cache.delete(id)
-      if (w.type === 'put') {
-        bytes += w.value.length
-        this.#remember(id, w.value)
-      } else this.#remember(id, MISSING)
+      this.#remember(id, w.type === 'put' ? w.value : MISSING)
     }
-    this.writtenBytes += bytes
   }
 
   range(opts: RangeOptions): AsyncIterable<[Uint8Array, Uint8Array]> {
