@@ -149,6 +149,15 @@ export type ProposalAction =
       readonly admin: { readonly name: string; readonly publicKey: Uint8Array }
     }
   | { readonly type: 'remove-member'; readonly memberId: string }
+  | {
+      readonly type: 'add-admin'
+      readonly memberId: string
+      /**
+       * A new admin account (roles admin + governance-delegate) for an active member: the way back
+       * for an organisation that lost or revoked every admin key, since only an admin registers accounts.
+       */
+      readonly admin: { readonly name: string; readonly publicKey: Uint8Array }
+    }
   | { readonly type: 'set-member-roles'; readonly memberId: string; readonly roles: readonly MemberRole[] }
   | { readonly type: 'set-validators'; readonly validators: readonly ValidatorEntry[] }
 

@@ -29,6 +29,7 @@ import { commitValues, readKeyFile, type GovchainClient } from '../client/index.
 import { encodePayload, payloadFromJson } from '../payloads/index.js'
 import type { MemberRole } from '@govchain/ledger'
 import { TX_TYPES, type TxType } from '../tx-types.js'
+import type { ProposalAction } from '../types.js'
 import { clientFor, CliError, CliErrorCode, collectField, intArg, printJson, readJsonArg } from './common.js'
 
 type CommonOpts = { key: string; node?: string; wait: boolean; timeout?: number }
@@ -274,55 +275,77 @@ export function registerTxCommands(program: Command): void {
 
   // ---- governance ----
   const gov = program.command('gov').description('governance proposals and votes (governance delegate)')
+  const votingBlocks = (c: Command) =>
+    c.option(
+      '--voting-blocks <n>',
+      'deadline: current height + n',
+      intArg('--voting-blocks', 1, 1_000_000),
+      100,
+    )
+  type ProposeOpts = CommonOpts & { id: string; votingBlocks: number }
+  const propose = (o: ProposeOpts, action: () => ProposalAction) =>
+    send(o, async (client) =>
+      buildGovPropose({
+        recordId: o.id,
+        action: action(),
+        deadlineHeight: (await client.status()).height + o.votingBlocks,
+      }),
+    )
   withCommon(
-    gov
-      .command('propose-member')
-      .description('propose adding a member organisation with its first admin account')
-      .requiredOption('--id <recordId>', 'new proposal id')
-      .requiredOption('--member-id <id>', 'the new member id')
-      .requiredOption('--name <name>', "the new member's name")
-      .requiredOption('--roles <roles>', 'comma-separated member roles: agency, bank, regulator, auditor')
-      .requiredOption('--admin-name <name>', "the new member's first admin account name")
-      .requiredOption('--admin-key <file>', "the admin's key file (only its public key is used)")
-      .option('--peer-id <peerId...>', "the member's node peer ids")
-      .option(
-        '--voting-blocks <n>',
-        'deadline: current height + n',
-        intArg('--voting-blocks', 1, 1_000_000),
-        100,
-      ),
+    votingBlocks(
+      gov
+        .command('propose-member')
+        .description('propose adding a member organisation with its first admin account')
+        .requiredOption('--id <recordId>', 'new proposal id')
+        .requiredOption('--member-id <id>', 'the new member id')
+        .requiredOption('--name <name>', "the new member's name")
+        .requiredOption('--roles <roles>', 'comma-separated member roles: agency, bank, regulator, auditor')
+        .requiredOption('--admin-name <name>', "the new member's first admin account name")
+        .requiredOption('--admin-key <file>', "the admin's key file (only its public key is used)")
+        .option('--peer-id <peerId...>', "the member's node peer ids"),
+    ),
     true,
   ).action(
     (
-      o: CommonOpts & {
-        id: string
+      o: ProposeOpts & {
         memberId: string
         name: string
         roles: string
         adminName: string
         adminKey: string
         peerId?: string[]
-        votingBlocks: number
       },
     ) =>
-      send(o, async (client) => {
-        const admin = readKeyFile(o.adminKey)
-        const height = (await client.status()).height
-        return buildGovPropose({
-          recordId: o.id,
-          action: {
-            type: 'add-member',
-            member: {
-              id: o.memberId,
-              name: o.name,
-              roles: o.roles.split(',').map((r) => r.trim()) as MemberRole[],
-              peerIds: o.peerId ?? [],
-            },
-            admin: { name: o.adminName, publicKey: admin.publicKey },
-          },
-          deadlineHeight: height + o.votingBlocks,
-        })
-      }),
+      propose(o, () => ({
+        type: 'add-member',
+        member: {
+          id: o.memberId,
+          name: o.name,
+          roles: o.roles.split(',').map((r) => r.trim()) as MemberRole[],
+          peerIds: o.peerId ?? [],
+        },
+        admin: { name: o.adminName, publicKey: readKeyFile(o.adminKey).publicKey },
+      })),
+  )
+  withCommon(
+    votingBlocks(
+      gov
+        .command('propose-admin')
+        .description(
+          "propose a new admin account for a member (e.g. one that lost or revoked all its admins' keys)",
+        )
+        .requiredOption('--id <recordId>', 'new proposal id')
+        .requiredOption('--member-id <id>', 'the member')
+        .requiredOption('--admin-name <name>', 'the new admin account name')
+        .requiredOption('--admin-key <file>', "the admin's key file (only its public key is used)"),
+    ),
+    true,
+  ).action((o: ProposeOpts & { memberId: string; adminName: string; adminKey: string }) =>
+    propose(o, () => ({
+      type: 'add-admin',
+      memberId: o.memberId,
+      admin: { name: o.adminName, publicKey: readKeyFile(o.adminKey).publicKey },
+    })),
   )
   withCommon(
     gov

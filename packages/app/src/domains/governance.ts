@@ -1,10 +1,11 @@
 /**
  * Governance by the member organisations. A governance delegate proposes a change (add / remove
- * a member, change a member's roles, replace the validator set) with a deadline height; the
- * active members at that moment are the voters, one vote each (cast by any of its governance
- * delegates). The proposal is approved when yes-votes > 2/3 of the voters, and executed in the
- * same transaction as the deciding vote; it is rejected as soon as enough "no" votes make that
- * impossible, and expires in endBlock at its deadline height (votes at the deadline count).
+ * a member, give a member an admin account, change a member's roles, replace the validator set)
+ * with a deadline height; the active members at that moment are the voters, one vote each (cast
+ * by any of its governance delegates). The proposal is approved when yes-votes > 2/3 of the
+ * voters, and executed in the same transaction as the deciding vote; it is rejected as soon as
+ * enough "no" votes make that impossible, and expires in endBlock at its deadline height (votes at
+ * the deadline count).
  *
  * Every change is checked when proposed AND again when executed (the chain may have changed in
  * between): members must exist / not exist, validator keys must be acceptable, and no change may
@@ -80,6 +81,33 @@ function checkValidatorCount(validators: readonly ValidatorEntry[]): void {
   }
 }
 
+/**
+ * An admin account that governance gives a member (roles admin + governance-delegate): a new
+ * member's first, or a member's way back in after it lost or revoked every admin key it had.
+ */
+async function newAdminAccount(
+  state: StateReader,
+  memberId: string,
+  admin: { readonly name: string; readonly publicKey: Uint8Array },
+  height: number,
+): Promise<AccountRecord> {
+  requireAcceptableKey(admin.publicKey, 'admin key')
+  if ((await getAccount(state, admin.publicKey)) !== undefined) {
+    throw invalid(`the admin key is already registered`)
+  }
+  return {
+    publicKey: admin.publicKey,
+    member: memberId,
+    name: admin.name,
+    roles: ['admin', 'governance-delegate'],
+    status: 'active',
+    createdHeight: height,
+    updatedHeight: height,
+    rotatedFrom: null,
+    rotatedTo: null,
+  }
+}
+
 /** Checks a proposed change against the current state and computes what it would write. */
 export async function planChange(
   state: StateReader,
@@ -92,27 +120,13 @@ export async function planChange(
       const spec = action.member
       // A removed member's id is not reused: its old accounts would come back to life.
       if ((await getMember(state, spec.id)) !== undefined) throw invalid(`member id ${spec.id} is taken`)
-      requireAcceptableKey(action.admin.publicKey, 'admin key')
-      if ((await getAccount(state, action.admin.publicKey)) !== undefined) {
-        throw invalid(`the admin key is already registered`)
-      }
+      const admin = await newAdminAccount(state, spec.id, action.admin, height)
       for (const id of activeIds) {
         const other = await getMember(state, id)
         const clash = other?.peerIds.find((p) => spec.peerIds.includes(p))
         if (clash !== undefined) throw invalid(`peer id ${clash} already belongs to ${id}`)
       }
       const member: MemberRecord = { ...spec, status: 'active', updatedHeight: height }
-      const admin: AccountRecord = {
-        publicKey: action.admin.publicKey,
-        member: spec.id,
-        name: action.admin.name,
-        roles: ['admin', 'governance-delegate'],
-        status: 'active',
-        createdHeight: height,
-        updatedHeight: height,
-        rotatedFrom: null,
-        rotatedTo: null,
-      }
       return { members: [member], accounts: [admin], activeIds: [...activeIds, spec.id], validators: null }
     }
     case 'remove-member': {
@@ -126,6 +140,11 @@ export async function planChange(
         activeIds: activeIds.filter((id) => id !== member.id),
         validators: remaining.length !== validators.length ? remaining : null,
       }
+    }
+    case 'add-admin': {
+      const member = await requireActiveMember(state, action.memberId)
+      const admin = await newAdminAccount(state, member.id, action.admin, height)
+      return { members: [], accounts: [admin], activeIds: null, validators: null }
     }
     case 'set-member-roles': {
       const member = await requireActiveMember(state, action.memberId)

@@ -19,10 +19,13 @@ export const validatorEntryField = () =>
     name: f.ident(),
   })
 
+const adminAccountField = () => f.object({ name: f.ident(), publicKey: publicKey() })
+
 export const proposalActionField = () =>
   f.tagged({
-    'add-member': { member: memberSpecField(), admin: f.object({ name: f.ident(), publicKey: publicKey() }) },
+    'add-member': { member: memberSpecField(), admin: adminAccountField() },
     'remove-member': { memberId: f.ident() },
+    'add-admin': { memberId: f.ident(), admin: adminAccountField() },
     'set-member-roles': { memberId: f.ident(), roles: memberRoles() },
     'set-validators': {
       validators: f.list(validatorEntryField(), 1, MAX_VALIDATORS, { unique: (v) => toHex(v.publicKey) }),

@@ -363,4 +363,85 @@ describe('govchain CLI against a node', () => {
     expect([tampered.code, tampered.out.trim()]).toEqual([1, 'invalid'])
     expect(tampered.err).toMatch(/PROOF_MISMATCH/)
   })
+
+  it('proposes a member and an admin for an existing member with the gov shortcuts, then votes', async () => {
+    const node = client.baseUrl
+    const keyOut = (name: string) => join(dir, `${name}.json`)
+    for (const name of ['transport-admin', 'socsec-admin-2']) {
+      expect((await run('keys', 'new', '--out', keyOut(name))).code).toBe(0)
+    }
+    const delegate = ['--key', keyFile('regulator-admin'), '--node', node]
+    const member = await run(
+      'gov',
+      'propose-member',
+      ...delegate,
+      '--id',
+      'PROP-CLI-1',
+      '--member-id',
+      'city-transport',
+      '--name',
+      'City Transport Authority',
+      '--roles',
+      'agency',
+      '--admin-name',
+      'transport-admin',
+      '--admin-key',
+      keyOut('transport-admin'),
+      '--voting-blocks',
+      '20',
+    )
+    const admin = await run(
+      'gov',
+      'propose-admin',
+      ...delegate,
+      '--id',
+      'PROP-CLI-2',
+      '--member-id',
+      'social-security',
+      '--admin-name',
+      'socsec-admin-2',
+      '--admin-key',
+      keyOut('socsec-admin-2'),
+    )
+    expect([member.code, admin.code, member.err, admin.err]).toEqual([0, 0, '', ''])
+    const status = (await client.status()).height
+    const records = await Promise.all(['PROP-CLI-1', 'PROP-CLI-2'].map((id) => client.getRecord(id)))
+    expect(records.map((r) => r.record.record)).toMatchObject([
+      { status: 'open', action: { type: 'add-member', member: { id: 'city-transport', roles: ['agency'] } } },
+      {
+        status: 'open',
+        action: { type: 'add-admin', memberId: 'social-security', admin: { name: 'socsec-admin-2' } },
+      },
+    ])
+    const deadlines = records.map((r) => r.record.record['deadlineHeight'] as number)
+    expect(deadlines[0]).toBeLessThanOrEqual(status + 20)
+    expect(deadlines[1]).toBeGreaterThan(status + 20)
+    const vote = await run(
+      'gov',
+      'vote',
+      '--key',
+      keyFile('north-admin'),
+      '--node',
+      node,
+      '--id',
+      'PROP-CLI-2',
+      '--vote',
+      'yes',
+    )
+    expect([vote.code, vote.err]).toEqual([0, ''])
+    const unknown = await run(
+      'gov',
+      'propose-admin',
+      ...delegate,
+      '--id',
+      'PROP-CLI-3',
+      '--member-id',
+      'nobody',
+      '--admin-name',
+      'x-admin',
+      '--admin-key',
+      keyOut('transport-admin'),
+    )
+    expect([unknown.code, unknown.err]).toEqual([1, expect.stringMatching(/APP_INVALID_PROPOSAL/)])
+  })
 })

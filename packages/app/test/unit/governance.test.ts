@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   AppErrorCode,
   buildAccountRegister,
+  buildAccountRevoke,
   buildGovPropose,
   buildGovVote,
   buildLicenceApply,
@@ -277,6 +278,97 @@ describe('governance', () => {
         await chain.code('licensing-admin', buildGovPropose({ recordId: 'P', action, deadlineHeight: 10 })),
       ).toBe(code)
       expect(await chain.record('P')).toBeNull()
+    })
+  })
+
+  describe('add-admin', () => {
+    const officer = (name: string) =>
+      buildAccountRegister({
+        member: 'social-security',
+        name,
+        publicKey: key(name).publicKey,
+        roles: ['certificate-officer'],
+      })
+    const addAdmin = (name: string, memberId = 'social-security'): ProposalAction => ({
+      type: 'add-admin',
+      memberId,
+      admin: { name, publicKey: key(name).publicKey },
+    })
+
+    it('gives an organisation that revoked its only admin a new one, by vote of the others', async () => {
+      const chain = await TestChain.create()
+      await chain.ok(
+        'socsec-admin',
+        buildAccountRevoke({ publicKey: key('socsec-admin').publicKey, reason: 'key-lost' }),
+      )
+      // nobody at social-security may register accounts (or vote) any more
+      expect(await chain.code('socsec-officer', officer('socsec-clerk'))).toBe(AppErrorCode.FORBIDDEN)
+      expect(await chain.code('socsec-admin', officer('socsec-clerk'))).toBe(AppErrorCode.ACCOUNT_INACTIVE)
+      const id = await propose(chain, addAdmin('socsec-admin-2'))
+      const outs = await voteAll(chain, id, DELEGATES.filter((d) => d !== 'socsec-admin').slice(0, 5))
+      const last = outs.at(-1)!
+      expect(last.results[0]!.ok).toBe(true)
+      // an account is no member change: the gater and the validators are not told anything
+      expect(last.end).toEqual({})
+      expect((await chain.record(id)).record.status).toBe('executed')
+      const account = (await chain.query('account', { publicKey: toHex(key('socsec-admin-2').publicKey) }))
+        .value as { member: string; roles: string[]; status: string; createdHeight: number }
+      expect(account).toMatchObject({
+        member: 'social-security',
+        roles: ['admin', 'governance-delegate'],
+        status: 'active',
+        createdHeight: last.height,
+      })
+      // the new admin registers accounts again, and its organisation votes again
+      await chain.ok('socsec-admin-2', officer('socsec-clerk'))
+      const later = await propose(chain, {
+        type: 'set-member-roles',
+        memberId: 'auditor',
+        roles: ['auditor'],
+      })
+      expect(await chain.code('socsec-admin-2', buildGovVote({ recordId: later, vote: 'yes' }))).toBe('ok')
+    })
+
+    it.each([
+      ['an unknown member', addAdmin('x-admin', 'nobody'), AppErrorCode.INVALID_PROPOSAL],
+      ['a key already registered', addAdmin('north-admin'), AppErrorCode.INVALID_PROPOSAL],
+      [
+        'a weak key',
+        {
+          ...addAdmin('weak'),
+          admin: { name: 'weak', publicKey: fromHex('01' + '00'.repeat(31)) },
+        } as ProposalAction,
+        AppErrorCode.WEAK_KEY,
+      ],
+    ])('refuses %s at proposal time', async (_what, action, code) => {
+      const chain = await TestChain.create()
+      expect(
+        await chain.code('licensing-admin', buildGovPropose({ recordId: 'P', action, deadlineHeight: 10 })),
+      ).toBe(code)
+      expect(await chain.record('P')).toBeNull()
+    })
+
+    it('re-checked at execution: a removed member, or a key registered meanwhile, fails the proposal', async () => {
+      const chain = await TestChain.create()
+      const forRemoved = await propose(chain, addAdmin('auditor-admin-2', 'auditor'))
+      const keyTaken = await propose(chain, addAdmin('socsec-clerk'))
+      const removal = await propose(chain, { type: 'remove-member', memberId: 'auditor' })
+      await voteAll(chain, removal, DELEGATES.slice(0, 5))
+      await chain.ok('socsec-admin', officer('socsec-clerk'))
+      await voteAll(chain, forRemoved, DELEGATES.slice(0, 5))
+      await voteAll(chain, keyTaken, DELEGATES.slice(0, 5))
+      for (const id of [forRemoved, keyTaken]) {
+        expect((await chain.record(id)).record).toMatchObject({
+          status: 'failed',
+          failure: AppErrorCode.INVALID_PROPOSAL,
+        })
+      }
+      const clerk = (await chain.query('account', { publicKey: toHex(key('socsec-clerk').publicKey) }))
+        .value as { roles: string[] }
+      expect(clerk.roles).toEqual(['certificate-officer'])
+      expect(
+        await chain.query('account', { publicKey: toHex(key('auditor-admin-2').publicKey) }),
+      ).toMatchObject({ value: null })
     })
   })
 

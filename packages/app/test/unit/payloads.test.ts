@@ -120,6 +120,11 @@ describe('payload schemas', () => {
     },
     { type: 'remove-member', memberId: 'auditor' },
     {
+      type: 'add-admin',
+      memberId: 'social-security',
+      admin: { name: 'socsec-admin-2', publicKey: 'ef'.repeat(32) },
+    },
+    {
       type: 'set-validators',
       validators: [{ publicKey: 'cd'.repeat(32), power: 2, member: 'bank-north', name: 'bank-north-node-1' }],
     },
