@@ -317,7 +317,11 @@ export class ConsensusDriver {
 
   async #broadcast(intent: MessageIntent): Promise<void> {
     if (this.#signer === null) return
-    const block = intent.kind === 'proposal' ? this.#blocks.get(toHex(intent.fields.blockHash)) : undefined
+    // A re-proposed validValue (L16) may be a block this node only received from an earlier
+    // round's proposer and lost in a restart (its WAL keeps only the blocks it proposed): the
+    // peers that prevoted for it have it. The lane waits for the fetch, as the round's other
+    // validators wait for this proposal.
+    const block = intent.kind === 'proposal' ? await this.#candidate(intent.fields.blockHash) : undefined
     if (intent.kind === 'proposal' && block === undefined) {
       this.#log.warn({ height: intent.fields.height }, 'no block for own proposal; skipping it')
       return
@@ -406,12 +410,7 @@ export class ConsensusDriver {
 
   async #validate(height: number, round: number, blockHash: Uint8Array): Promise<void> {
     const { chain } = this.#o
-    const key = toHex(blockHash)
-    let block = this.#blocks.get(key)
-    if (block === undefined && this.#o.fetchBlock) {
-      block = await this.#o.fetchBlock(blockHash).catch(() => undefined)
-      if (block !== undefined && block.hashHex() === key) this.#blocks.set(key, block)
-    }
+    const block = await this.#candidate(blockHash)
     if (block === undefined || chain.height + 1 !== height) return
     let valid = true
     const started = performance.now()
@@ -625,13 +624,28 @@ export class ConsensusDriver {
       if (obtained === undefined) return ignore(P2pErrorCode.BLOCK_UNAVAILABLE)
       block = obtained
     }
+    this.#keepCandidate(block)
+    this.#input(message)
+    return verdict
+  }
+
+  #keepCandidate(block: Block): void {
     if (this.#blocks.size >= MAX_CANDIDATE_BLOCKS) {
       const oldest = this.#blocks.keys().next().value
       if (oldest !== undefined) this.#blocks.delete(oldest)
     }
     this.#blocks.set(block.hashHex(), block)
-    this.#input(message)
-    return verdict
+  }
+
+  /** A block of the current height by hash: one this node holds, else one fetched from peers. */
+  async #candidate(hash: Uint8Array): Promise<Block | undefined> {
+    const key = toHex(hash)
+    const held = this.#blocks.get(key)
+    if (held !== undefined || this.#o.fetchBlock === undefined) return held
+    const fetched = await this.#o.fetchBlock(hash).catch(() => undefined)
+    if (fetched === undefined || fetched.hashHex() !== key) return undefined
+    this.#keepCandidate(fetched)
+    return fetched
   }
 
   /** Gossip handler: a vote. */

@@ -16,6 +16,7 @@ import {
   VoteType,
   type Block,
   type KeyPair,
+  type Proposal,
   type Transaction,
   type Vote,
 } from '@govchain/ledger'
@@ -349,5 +350,94 @@ describe('ConsensusDriver: a proposal whose block is obtained later (compact gos
     expect(t.validations()).toBe(1)
     expect(t.prevotes).toHaveLength(1)
     expect(toHex(t.prevotes[0]!.blockHash!)).toBe(t.block.hashHex())
+  })
+})
+
+describe('ConsensusDriver: restarted holding a valid value it did not propose', () => {
+  it('fetches the block from peers to re-propose it (L16) as the next round’s proposer', async () => {
+    const validators = Array.from({ length: 4 }, () => generateKeyPair())
+    const chain = await openChain(validators)
+    const byKey = (pk: Uint8Array) => validators.find((k) => toHex(k.publicKey) === toHex(pk))!
+    const self = byKey(chain.nextValidators.proposer(1, 1).publicKey)
+    const first = byKey(chain.nextValidators.proposer(1, 0).publicKey)
+    expect(toHex(first.publicKey)).not.toBe(toHex(self.publicKey))
+    const third = validators.find((k) => k !== self && k !== first)!
+
+    const clock = new ManualClock()
+    const builder = await openChain(validators)
+    const { executed } = await builder.buildBlock({
+      candidates: [],
+      proposer: first.publicKey,
+      round: 0,
+      timeMs: clock.now(),
+    })
+    const block = executed.block
+    const proposal = signProposal(
+      { chainId: CHAIN_ID, height: 1, round: 0, validRound: -1, blockHash: block.hash() },
+      first.secretKey,
+      first.publicKey,
+    )
+    const vote = (k: KeyPair, type: VoteType, blockHash: Uint8Array | null) =>
+      signVote({ chainId: CHAIN_ID, type, height: 1, round: 0, blockHash }, k.secretKey, k.publicKey)
+
+    const walStore = await openMemoryStore()
+    const proposals: Proposal[] = []
+    const gossip = {
+      publishProposal: async (p: Proposal) => void proposals.push(p),
+      publishVote: async () => {},
+    } as unknown as Gossip
+    let fetches = 0
+    const start = async () => {
+      const driver = new ConsensusDriver({
+        chain,
+        mempool: new Mempool({
+          checkTx: (tx, o) => chain.checkTx(tx, o),
+          nonceOf: (s) => chain.nonceOf(s),
+          isCommitted: async () => false,
+        }),
+        gossip,
+        wal: new Wal(walStore),
+        validatorKey: self,
+        timing: { ...DEVNET_TIMING, rebroadcastMs: 60_000 },
+        maxBlockTxs: 100,
+        clock,
+        commitLane: new Mutex(),
+        gate: new PriorityGate(),
+        onCommitted: async () => {},
+        requestSync: () => {},
+        fetchBlock: async (hash) => {
+          fetches++
+          return toHex(hash) === block.hashHex() ? block : undefined
+        },
+        logger: silentLogger(),
+      })
+      drivers.push(driver)
+      await driver.start()
+      await settle()
+      return driver
+    }
+
+    // Round 0: the block arrives with its proposal; a polka for it makes it this node's locked
+    // and valid value, and it precommits it.
+    const before = await start()
+    await before.onProposal(proposal, block, 'peer')
+    await settle()
+    for (const k of [first, third]) await before.onVote(vote(k, VoteType.PREVOTE, block.hash()), 'peer')
+    await settle()
+    expect([before.round, before.step]).toEqual([0, 'precommit'])
+    await before.stop()
+
+    // Restarted from its WAL, which holds its votes but not the block.
+    const after = await start()
+    expect([after.height, after.round, after.step]).toEqual([1, 0, 'precommit'])
+    for (const k of [first, third]) await after.onVote(vote(k, VoteType.PRECOMMIT, null), 'peer')
+    await settle()
+    clock.advance(DEVNET_TIMING.precommitMs)
+    await settle()
+    expect(after.round).toBe(1)
+    expect(fetches).toBe(1)
+    expect(proposals).toHaveLength(1)
+    expect(proposals[0]).toMatchObject({ height: 1, round: 1, validRound: 0 })
+    expect(toHex(proposals[0]!.blockHash)).toBe(block.hashHex())
   })
 })
