@@ -28,7 +28,13 @@ import {
   type Transaction,
 } from '@govchain/ledger'
 import { initAppGenesis } from './app-genesis.js'
-import { accountRegister, accountRevoke, accountRotateKey, agencyDefineKind } from './domains/accounts.js'
+import {
+  accountRegister,
+  accountRevoke,
+  accountRotateKey,
+  accountSetRoles,
+  agencyDefineKind,
+} from './domains/accounts.js'
 import { auditNote, recordErase } from './domains/audit.js'
 import { certificateAmend, certificateIssue, certificateRevoke } from './domains/certificates.js'
 import {
@@ -68,6 +74,7 @@ const HANDLERS: { readonly [T in TxType]: Handler<T> } = {
   [TxType.accountRegister]: accountRegister,
   [TxType.accountRotateKey]: accountRotateKey,
   [TxType.accountRevoke]: accountRevoke,
+  [TxType.accountSetRoles]: accountSetRoles,
   [TxType.agencyDefineKind]: agencyDefineKind,
   [TxType.licenceApply]: licenceApply,
   [TxType.licenceApprove]: licenceApprove,

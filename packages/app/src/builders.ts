@@ -31,6 +31,7 @@ function builder<T extends TxType>(type: T): (input: PayloadInput<TxPayloads[T]>
 export const buildAccountRegister = builder(TxType.accountRegister)
 export const buildAccountRotateKey = builder(TxType.accountRotateKey)
 export const buildAccountRevoke = builder(TxType.accountRevoke)
+export const buildAccountSetRoles = builder(TxType.accountSetRoles)
 export const buildAgencyDefineKind = builder(TxType.agencyDefineKind)
 export const buildLicenceApply = builder(TxType.licenceApply)
 export const buildLicenceApprove = builder(TxType.licenceApprove)

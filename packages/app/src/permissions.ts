@@ -94,6 +94,11 @@ export const TX_PERMISSIONS: Readonly<Record<TxType, TxPermission>> = {
     memberRoles: ANY_MEMBER,
     rule: 'the account itself or an admin of its org',
   },
+  [TxType.accountSetRoles]: {
+    accountRoles: ['admin'],
+    memberRoles: ANY_MEMBER,
+    rule: 'an admin of the account’s org; each role must fit the org’s member roles; the account active',
+  },
   [TxType.agencyDefineKind]: {
     accountRoles: ['admin'],
     memberRoles: ['agency'],

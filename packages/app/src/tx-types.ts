@@ -4,6 +4,7 @@ export const TxType = {
   accountRegister: 'account.register',
   accountRotateKey: 'account.rotate-key',
   accountRevoke: 'account.revoke',
+  accountSetRoles: 'account.set-roles',
   agencyDefineKind: 'agency.define-kind',
   // licences and permits
   licenceApply: 'licence.apply',

@@ -35,6 +35,10 @@ export const SAMPLE_PAYLOADS: { [T in TxType]: TxPayloads[T] } = {
     newPublicKey: key('rotated').publicKey,
   },
   [TxType.accountRevoke]: { publicKey: key('licensing-officer').publicKey, reason: 'left-office' },
+  [TxType.accountSetRoles]: {
+    publicKey: key('licensing-officer').publicKey,
+    roles: ['licence-officer', 'certificate-officer'],
+  },
   [TxType.agencyDefineKind]: { domain: 'licence', kind: 'market-stall' },
   [TxType.licenceApply]: {
     recordId: 'LIC-1',

@@ -1,7 +1,7 @@
-/** Organisations' accounts (register, rotate key, revoke) and agencies' catalogues of kinds. */
+/** Organisations' accounts (register, rotate key, revoke, set roles) and agencies' catalogues of kinds. */
 import { toHex } from '@govchain/ledger'
 import { AppError, AppErrorCode } from '../errors.js'
-import { accountRoleFits } from '../permissions.js'
+import { accountRoleFits, type AccountRole } from '../permissions.js'
 import { getAccount, getConfig, putAccount, putConfig } from '../store.js'
 import type { TxType } from '../tx-types.js'
 import type { AccountRecord } from '../types.js'
@@ -47,16 +47,21 @@ function accountEvent(ctx: ExecContext, account: AccountRecord): void {
   })
 }
 
-export const accountRegister: Handler<typeof TxType.accountRegister> = async (ctx, p) => {
-  if (p.member !== ctx.actor.member.id)
-    throw forbidden(`an admin registers accounts only for its own organisation`)
-  for (const role of p.roles) {
+/** Every role fits the sender's organisation (an admin gives roles only within its own). */
+function requireRolesFit(ctx: ExecContext, roles: readonly AccountRole[]): void {
+  for (const role of roles) {
     if (!accountRoleFits(role, ctx.actor.member.roles)) {
       throw forbidden(
         `role ${role} does not fit an organisation with roles ${ctx.actor.member.roles.join(', ')}`,
       )
     }
   }
+}
+
+export const accountRegister: Handler<typeof TxType.accountRegister> = async (ctx, p) => {
+  if (p.member !== ctx.actor.member.id)
+    throw forbidden(`an admin registers accounts only for its own organisation`)
+  requireRolesFit(ctx, p.roles)
   await requireUnusedKey(ctx, p.publicKey)
   const account: AccountRecord = {
     publicKey: p.publicKey,
@@ -105,6 +110,25 @@ export const accountRevoke: Handler<typeof TxType.accountRevoke> = async (ctx, p
   putAccount(ctx.state, revoked)
   accountEvent(ctx, revoked)
   return { publicKey: p.publicKey }
+}
+
+/** An admin changes the roles of an active account of its own organisation; the key stays. */
+export const accountSetRoles: Handler<typeof TxType.accountSetRoles> = async (ctx, p) => {
+  // The sender is an admin (TX_PERMISSIONS), so this finds an account of its own organisation.
+  const target = await requireSelfOrAdmin(ctx, p.publicKey)
+  requireRolesFit(ctx, p.roles)
+  const updated: AccountRecord = { ...target, roles: p.roles, updatedHeight: ctx.height }
+  putAccount(ctx.state, updated)
+  ctx.events.push({
+    type: ctx.action,
+    attributes: {
+      publicKey: toHex(updated.publicKey),
+      member: updated.member,
+      name: updated.name,
+      roles: updated.roles.join(','),
+    },
+  })
+  return { publicKey: p.publicKey, roles: p.roles }
 }
 
 export const agencyDefineKind: Handler<typeof TxType.agencyDefineKind> = async (ctx, p) => {

@@ -20,6 +20,12 @@ export const accountRevokeSchema = {
   reason: f.code(),
 }
 
+export const accountSetRolesSchema = {
+  publicKey: publicKey(),
+  /** The account's roles from now on (each must fit its organisation's member roles). */
+  roles: accountRoles(),
+}
+
 export const agencyDefineKindSchema = {
   domain: f.oneOf(['licence', 'certificate']),
   kind: f.kind(),

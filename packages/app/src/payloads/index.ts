@@ -8,6 +8,7 @@ import {
   accountRegisterSchema,
   accountRevokeSchema,
   accountRotateKeySchema,
+  accountSetRolesSchema,
   agencyDefineKindSchema,
 } from './accounts.js'
 import { certificateAmendSchema, certificateIssueSchema, certificateRevokeSchema } from './certificates.js'
@@ -50,6 +51,7 @@ export const PAYLOAD_SCHEMAS = {
   [TxType.accountRegister]: accountRegisterSchema,
   [TxType.accountRotateKey]: accountRotateKeySchema,
   [TxType.accountRevoke]: accountRevokeSchema,
+  [TxType.accountSetRoles]: accountSetRolesSchema,
   [TxType.agencyDefineKind]: agencyDefineKindSchema,
   [TxType.licenceApply]: licenceApplySchema,
   [TxType.licenceApprove]: licenceApproveSchema,

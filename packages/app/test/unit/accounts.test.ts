@@ -5,9 +5,11 @@ import {
   buildAccountRegister,
   buildAccountRevoke,
   buildAccountRotateKey,
+  buildAccountSetRoles,
   buildAgencyDefineKind,
   buildCertificateIssue,
   buildLicenceApply,
+  buildSubsidyRegisterBeneficiary,
   type AccountRole,
 } from '../../src/index.js'
 import { citizen } from '../fixtures.js'
@@ -204,6 +206,72 @@ describe('accounts', () => {
           AppErrorCode.ALREADY_EXISTS,
         )
       }
+    })
+  })
+
+  describe('set roles', () => {
+    const setRoles = (name: string, roles: AccountRole[]) =>
+      buildAccountSetRoles({ publicKey: key(name).publicKey, roles })
+    const issue = (id: string) =>
+      buildCertificateIssue({ recordId: id, kind: 'residence', fields: citizen(id) })
+
+    it('by an admin of its org: the key stays, the new roles count from the next transaction', async () => {
+      await chain.ok('registry-admin', register('civil-registry', 'roles-1', ['subsidy-officer']))
+      expect(await chain.code('roles-1', issue('CERT-ROLES-A'))).toBe(AppErrorCode.FORBIDDEN)
+      await chain.ok('registry-admin', setRoles('roles-1', ['certificate-officer']))
+      const changedAt = chain.height
+      expect(await chain.code('roles-1', issue('CERT-ROLES-B'))).toBe('ok')
+      expect(
+        await chain.code(
+          'roles-1',
+          buildSubsidyRegisterBeneficiary({ recordId: 'BEN-ROLES', fields: citizen('BEN-ROLES') }),
+        ),
+      ).toBe(AppErrorCode.FORBIDDEN)
+      const account = (await chain.query('account', { publicKey: toHex(key('roles-1').publicKey) }))
+        .value as Record<string, unknown>
+      expect(account).toMatchObject({
+        status: 'active',
+        name: 'roles-1',
+        member: 'civil-registry',
+        roles: ['certificate-officer'],
+      })
+      expect(account['updatedHeight']).toBe(changedAt)
+    })
+
+    it.each<[string, string, AccountRole[], string]>([
+      ['an admin of another org', 'licensing-admin', ['certificate-officer'], AppErrorCode.FORBIDDEN],
+      ['the account itself', 'self', ['certificate-officer', 'subsidy-officer'], AppErrorCode.FORBIDDEN],
+      [
+        'its admin, a role that does not fit an agency',
+        'registry-admin',
+        ['loan-officer'],
+        AppErrorCode.FORBIDDEN,
+      ],
+    ])('refused: %s', async (what, signer, roles, expected) => {
+      const name = `roles-${what.replace(/[^a-z]+/g, '-')}`.slice(0, 60)
+      await chain.ok('registry-admin', register('civil-registry', name, ['certificate-officer']))
+      expect(await chain.code(signer === 'self' ? name : signer, setRoles(name, roles))).toBe(expected)
+      const account = (await chain.query('account', { publicKey: toHex(key(name).publicKey) })).value as {
+        roles: string[]
+      }
+      expect(account.roles).toEqual(['certificate-officer'])
+    })
+
+    it('refuses an unknown or inactive account, and an empty role list', async () => {
+      expect(await chain.code('registry-admin', setRoles('roles-nobody', ['certificate-officer']))).toBe(
+        AppErrorCode.NOT_FOUND,
+      )
+      await chain.ok('registry-admin', register('civil-registry', 'roles-gone', ['certificate-officer']))
+      await chain.ok(
+        'registry-admin',
+        buildAccountRevoke({ publicKey: key('roles-gone').publicKey, reason: 'left-office' }),
+      )
+      expect(await chain.code('registry-admin', setRoles('roles-gone', ['certificate-officer']))).toBe(
+        AppErrorCode.INVALID_TRANSITION,
+      )
+      expect(() => setRoles('roles-gone', [])).toThrow(
+        expect.objectContaining({ code: AppErrorCode.BAD_PAYLOAD }),
+      )
     })
   })
 

@@ -45,6 +45,15 @@ const TABLE: Record<TxType, { allowed: string; setup: TxType[]; forbidden: [stri
       ['regulator-inspector', F],
     ],
   },
+  [TxType.accountSetRoles]: {
+    allowed: 'licensing-admin',
+    setup: [],
+    forbidden: [
+      // the account itself, not an admin
+      ['licensing-officer', F],
+      ['north-admin', F],
+    ],
+  },
   [TxType.agencyDefineKind]: {
     allowed: 'licensing-admin',
     setup: [],
