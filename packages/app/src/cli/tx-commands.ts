@@ -1,14 +1,18 @@
 /**
- * `govchain tx send` (any type, JSON payload) and the typed shortcuts: `licence`, `certificate`,
- * `invoice`, `gov`. Every one builds the payload through the typed builders, signs it with
+ * `govchain tx send` (any type, JSON payload) and the typed shortcuts: `account`, `licence`,
+ * `certificate`, `invoice`, `gov`. Every one builds the payload through the typed builders, signs it with
  * `--key`, submits it to `--node` and (shortcuts by default, `tx send` with `--wait`) waits for
  * the commit through the node's events. Personal data given as `--field name=value` goes on
  * chain only as salted commitments; the disclosures (value + salt) are printed for the
  * organisation to keep.
  */
-import { toHex, type KeyPair } from '@govchain/ledger'
+import { fromHex, toHex, type KeyPair } from '@govchain/ledger'
 import type { Command } from 'commander'
 import {
+  buildAccountRegister,
+  buildAccountRevoke,
+  buildAccountRotateKey,
+  buildAccountSetRoles,
   buildCertificateIssue,
   buildCertificateRevoke,
   buildGovPropose,
@@ -28,6 +32,7 @@ import { disclosureToJSON, invoiceFingerprint, type Disclosure } from '../commit
 import { commitValues, readKeyFile, type GovchainClient } from '../client/index.js'
 import { encodePayload, payloadFromJson } from '../payloads/index.js'
 import type { MemberRole } from '@govchain/ledger'
+import type { AccountRole } from '../permissions.js'
 import { TX_TYPES, type TxType } from '../tx-types.js'
 import type { ProposalAction } from '../types.js'
 import { clientFor, CliError, CliErrorCode, collectField, intArg, printJson, readJsonArg } from './common.js'
@@ -99,6 +104,65 @@ export function registerTxCommands(program: Command): void {
         ),
       ),
     )
+
+  // ---- accounts ----
+  const account = program.command('account').description("an organisation's accounts (admin)")
+  /** An account by the hex of its public key, or by a key file (only its public key is used). */
+  const accountKey = (v: string) => (/^[0-9a-f]{64}$/.test(v) ? fromHex(v) : readKeyFile(v).publicKey)
+  const rolesOf = (v: string) => v.split(',').map((r) => r.trim()) as AccountRole[]
+  const accountOption = '--account <key>'
+  const accountHelp = 'the account: its public key (hex) or its key file'
+  withCommon(
+    account
+      .command('register')
+      .description('register an account of your organisation')
+      .requiredOption('--member <id>', 'your organisation (member id)')
+      .requiredOption('--name <name>', 'account name')
+      .requiredOption('--roles <roles>', 'comma-separated account roles (README: Permissions)')
+      .requiredOption(accountOption, accountHelp),
+    true,
+  ).action((o: CommonOpts & { member: string; name: string; roles: string; account: string }) =>
+    send(o, () =>
+      buildAccountRegister({
+        member: o.member,
+        name: o.name,
+        publicKey: accountKey(o.account),
+        roles: rolesOf(o.roles),
+      }),
+    ),
+  )
+  withCommon(
+    account
+      .command('set-roles')
+      .description("replace an account's roles (the key stays)")
+      .requiredOption(accountOption, accountHelp)
+      .requiredOption('--roles <roles>', 'comma-separated account roles'),
+    true,
+  ).action((o: CommonOpts & { account: string; roles: string }) =>
+    send(o, () => buildAccountSetRoles({ publicKey: accountKey(o.account), roles: rolesOf(o.roles) })),
+  )
+  withCommon(
+    account
+      .command('rotate-key')
+      .description("replace an account's key (name, organisation and roles stay)")
+      .requiredOption(accountOption, accountHelp)
+      .requiredOption('--new-key <key>', 'the new key: public key (hex) or key file'),
+    true,
+  ).action((o: CommonOpts & { account: string; newKey: string }) =>
+    send(o, () =>
+      buildAccountRotateKey({ publicKey: accountKey(o.account), newPublicKey: accountKey(o.newKey) }),
+    ),
+  )
+  withCommon(
+    account
+      .command('revoke')
+      .description('revoke an account for good')
+      .requiredOption(accountOption, accountHelp)
+      .requiredOption('--reason <code>', 'reason code, e.g. left-office'),
+    true,
+  ).action((o: CommonOpts & { account: string; reason: string }) =>
+    send(o, () => buildAccountRevoke({ publicKey: accountKey(o.account), reason: o.reason })),
+  )
 
   // ---- licences ----
   const licence = program.command('licence').description('licences and permits (licence officer)')

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createTxFromBytes } from '@govchain/ledger'
+import { createTxFromBytes, toHex } from '@govchain/ledger'
 import { generateDevnet, GovchainNode, loadHome, openStateTree } from '@govchain/network'
 import {
   appErrorStatus,
@@ -22,6 +22,7 @@ import {
   GovchainClient,
   invoiceFingerprint,
   LocalNetwork,
+  readKeyFile,
   verifyRecordProof,
 } from '../../src/index.js'
 import { demoDevnetHooks } from '../../src/cli/devnet.js'
@@ -443,5 +444,105 @@ describe('govchain CLI against a node', () => {
       keyOut('transport-admin'),
     )
     expect([unknown.code, unknown.err]).toEqual([1, expect.stringMatching(/APP_INVALID_PROPOSAL/)])
+  })
+
+  it('manages an account with the account shortcuts: register, set roles, rotate its key, revoke', async () => {
+    const node = client.baseUrl
+    const keyOut = (name: string) => join(dir, `${name}.json`)
+    for (const name of ['clerk', 'clerk-new'])
+      expect((await run('keys', 'new', '--out', keyOut(name))).code).toBe(0)
+    const admin = ['--key', keyFile('registry-admin'), '--node', node]
+    /** `status:role+role` of the account with the key in `file`, or null. */
+    const accountOf = async (file: string) => {
+      const a = (await client.query('account', { publicKey: toHex(readKeyFile(file).publicKey) })).value as {
+        roles: string[]
+        status: string
+      } | null
+      return a === null ? null : `${a.status}:${a.roles.join('+')}`
+    }
+    const steps = [
+      [
+        'account',
+        'register',
+        ...admin,
+        '--member',
+        'civil-registry',
+        '--name',
+        'clerk',
+        '--roles',
+        'subsidy-officer',
+        '--account',
+        keyOut('clerk'),
+      ],
+      [
+        'account',
+        'set-roles',
+        ...admin,
+        '--account',
+        keyOut('clerk'),
+        '--roles',
+        'certificate-officer,subsidy-officer',
+      ],
+      [
+        'account',
+        'rotate-key',
+        '--key',
+        keyOut('clerk'),
+        '--node',
+        node,
+        '--account',
+        keyOut('clerk'),
+        '--new-key',
+        keyOut('clerk-new'),
+      ],
+      [
+        'account',
+        'revoke',
+        ...admin,
+        '--account',
+        toHex(readKeyFile(keyOut('clerk-new')).publicKey),
+        '--reason',
+        'left-office',
+      ],
+    ]
+    const seen: (string | null)[] = []
+    for (const step of steps) {
+      const r = await run(...step)
+      expect([step[1], r.code, r.err]).toEqual([step[1], 0, ''])
+      seen.push(await accountOf(keyOut('clerk')), await accountOf(keyOut('clerk-new')))
+    }
+    expect(seen).toEqual([
+      'active:subsidy-officer',
+      null,
+      'active:certificate-officer+subsidy-officer',
+      null,
+      'rotated:certificate-officer+subsidy-officer',
+      'active:certificate-officer+subsidy-officer',
+      'rotated:certificate-officer+subsidy-officer',
+      'revoked:certificate-officer+subsidy-officer',
+    ])
+    const badRole = await run(
+      'account',
+      'set-roles',
+      ...admin,
+      '--account',
+      keyOut('clerk'),
+      '--roles',
+      'pilot',
+    )
+    expect([badRole.code, badRole.err]).toEqual([2, expect.stringMatching(/APP_BAD_PAYLOAD/)])
+    const notAdmin = await run(
+      'account',
+      'set-roles',
+      '--key',
+      keyFile('registry-officer'),
+      '--node',
+      node,
+      '--account',
+      keyOut('clerk'),
+      '--roles',
+      'subsidy-officer',
+    )
+    expect([notAdmin.code, notAdmin.err]).toEqual([1, expect.stringMatching(/APP_FORBIDDEN/)])
   })
 })
