@@ -3,6 +3,11 @@
  * given state keys held given values (or nothing). It is checked offline from the genesis
  * validator set alone, by following the chain of validator-set changes: each change header is
  * certified by the set trusted so far and names the next set. Runs in Node and in browsers.
+ *
+ * From the genesis alone, the keys of a validator set that was later replaced can still sign an
+ * alternative history (a long-range fork) that checks out. A client that trusts a later header
+ * (a checkpoint: one it verified before, or one it was given out of band) follows the chain from
+ * there instead: only the set the checkpoint names can certify what comes after it.
  */
 import { equalBytes, fromHex, toHex } from './bytes.js'
 import {
@@ -29,6 +34,8 @@ export const LightClientErrorCode = {
   WRONG_NEXT_VALIDATORS: 'LIGHT_WRONG_NEXT_VALIDATORS',
   CHANGES_OUT_OF_ORDER: 'LIGHT_CHANGES_OUT_OF_ORDER',
   BAD_STATE_PROOF: 'LIGHT_BAD_STATE_PROOF',
+  BEFORE_CHECKPOINT: 'LIGHT_BEFORE_CHECKPOINT',
+  CHECKPOINT_MISMATCH: 'LIGHT_CHECKPOINT_MISMATCH',
 } as const
 export type LightClientErrorCode = (typeof LightClientErrorCode)[keyof typeof LightClientErrorCode]
 export class LightClientError extends GovchainError<LightClientErrorCode> {}
@@ -52,12 +59,36 @@ export type StateProofBundle = {
   }[]
 }
 
+/** A header the client trusts, and the validator set that certifies the heights after it. */
+export type LightClientCheckpoint = {
+  readonly chainId: string
+  readonly height: number
+  readonly blockHash: Uint8Array
+  /** V_{height+1}: the set that certifies height + 1 (and on, until a change says otherwise). */
+  readonly nextValidators: ValidatorSet
+}
+
+export type LightClientTrust = {
+  readonly chainId: string
+  readonly genesisValidators: ValidatorSet
+  /**
+   * Follow the chain from this header instead of from the genesis: a proof below it is refused
+   * (LIGHT_BEFORE_CHECKPOINT), one at its height must be that header (LIGHT_CHECKPOINT_MISMATCH).
+   */
+  readonly checkpoint?: LightClientCheckpoint
+}
+
 export type VerifiedState = {
   readonly height: number
   readonly blockHash: Uint8Array
   readonly timeMs: number
   readonly stateRoot: Uint8Array
   readonly entries: readonly { readonly key: Uint8Array; readonly value: Uint8Array | null }[]
+  /**
+   * The proven header as a checkpoint for later proofs, or null when the validator set changes
+   * right after it (the bundle does not carry the next set then).
+   */
+  readonly checkpoint: LightClientCheckpoint | null
 }
 
 function certified(
@@ -85,22 +116,58 @@ function certified(
   }
 }
 
-/** Verifies a bundle against the chain id and genesis validator set; throws `LightClientError`. */
-export function verifyStateProofBundle(
-  bundle: StateProofBundle,
-  trust: { chainId: string; genesisValidators: ValidatorSet },
-): VerifiedState {
-  const { chainId } = trust
+function checkpointMismatch(height: number): LightClientError {
+  return new LightClientError(
+    LightClientErrorCode.CHECKPOINT_MISMATCH,
+    `header ${height} is not the trusted checkpoint's header`,
+  )
+}
+
+/**
+ * Verifies a bundle against the chain id and the genesis validator set, or a checkpoint; throws
+ * `LightClientError`.
+ */
+export function verifyStateProofBundle(bundle: StateProofBundle, trust: LightClientTrust): VerifiedState {
+  const { chainId, checkpoint } = trust
   if (bundle.chainId !== chainId || bundle.header.chainId !== chainId) {
     throw new LightClientError(
       LightClientErrorCode.WRONG_CHAIN,
       `proof is for chain ${bundle.header.chainId}, expected ${chainId}`,
     )
   }
+  const height = bundle.header.height
   let trusted = trust.genesisValidators
   let lastHeight = 0
+  if (checkpoint !== undefined) {
+    if (checkpoint.chainId !== chainId) {
+      throw new LightClientError(
+        LightClientErrorCode.WRONG_CHAIN,
+        `checkpoint is for chain ${checkpoint.chainId}, expected ${chainId}`,
+      )
+    }
+    if (height < checkpoint.height) {
+      throw new LightClientError(
+        LightClientErrorCode.BEFORE_CHECKPOINT,
+        `proof is for height ${height}, below the trusted checkpoint at ${checkpoint.height}`,
+      )
+    }
+    if (height === checkpoint.height && !equalBytes(bundle.header.hash(), checkpoint.blockHash)) {
+      throw checkpointMismatch(height)
+    }
+    trusted = checkpoint.nextValidators
+    lastHeight = checkpoint.height
+  }
   for (const change of bundle.validatorChanges) {
-    if (change.header.height <= lastHeight || change.header.height >= bundle.header.height) {
+    if (checkpoint !== undefined && change.header.height <= checkpoint.height) {
+      // Behind the checkpoint: already trusted, as long as it does not contradict it.
+      if (
+        change.header.height === checkpoint.height &&
+        !equalBytes(change.header.hash(), checkpoint.blockHash)
+      )
+        throw checkpointMismatch(change.header.height)
+      continue
+    }
+    if (change.header.height <= lastHeight || change.header.height >= height) {
       throw new LightClientError(
         LightClientErrorCode.CHANGES_OUT_OF_ORDER,
         'validator changes must be ascending and below the proven height',
@@ -116,7 +183,8 @@ export function verifyStateProofBundle(
     }
     trusted = change.nextValidators
   }
-  certified(bundle.header, bundle.certificate, trusted, chainId)
+  // The checkpoint's own header is trusted by its hash (checked above); V_{h+1} does not sign h.
+  if (height !== checkpoint?.height) certified(bundle.header, bundle.certificate, trusted, chainId)
   const root = bundle.header.stateRoot
   for (const e of bundle.entries) {
     if (!verifyStateProof(root, e.key, e.value, e.proof)) {
@@ -126,12 +194,60 @@ export function verifyStateProofBundle(
       )
     }
   }
+  const blockHash = bundle.header.hash()
+  let next: LightClientCheckpoint | null = null
+  if (height === checkpoint?.height) next = checkpoint
+  else if (equalBytes(bundle.header.nextValidatorSetHash, trusted.hash()))
+    next = { chainId, height, blockHash, nextValidators: trusted }
   return {
-    height: bundle.header.height,
-    blockHash: bundle.header.hash(),
+    height,
+    blockHash,
     timeMs: bundle.header.timeMs,
     stateRoot: root,
     entries: bundle.entries.map((e) => ({ key: e.key, value: e.value })),
+    checkpoint: next,
+  }
+}
+
+export type LightClientCheckpointJson = {
+  chainId: string
+  height: number
+  blockHash: string
+  /** Hex of the set's canonical bytes, as in a proof bundle. */
+  nextValidators: string
+}
+
+export function checkpointToJSON(c: LightClientCheckpoint): LightClientCheckpointJson {
+  return {
+    chainId: c.chainId,
+    height: c.height,
+    blockHash: toHex(c.blockHash),
+    nextValidators: toHex(c.nextValidators.serialize()),
+  }
+}
+
+export function checkpointFromJSON(json: unknown): LightClientCheckpoint {
+  const o = json as Partial<LightClientCheckpointJson> | null
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    typeof o.chainId !== 'string' ||
+    !Number.isSafeInteger(o.height) ||
+    (o.height as number) < 1
+  ) {
+    throw new DecodeError(
+      DecodeErrorCode.BAD_SHAPE,
+      'checkpoint: expected { chainId, height ≥ 1, blockHash, nextValidators }',
+    )
+  }
+  const blockHash = hexField(o.blockHash, 'checkpoint blockHash')
+  if (blockHash.length !== 32)
+    throw new DecodeError(DecodeErrorCode.BAD_SHAPE, 'checkpoint blockHash: 32 bytes')
+  return {
+    chainId: o.chainId,
+    height: o.height as number,
+    blockHash,
+    nextValidators: createValidatorSetFromBytes(hexField(o.nextValidators, 'checkpoint nextValidators')),
   }
 }
 

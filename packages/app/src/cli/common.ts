@@ -36,6 +36,7 @@ const INPUT_CODES = new Set<string>([
   ClientErrorCode.BAD_KEY_FILE,
   ClientErrorCode.BAD_NETWORK_FILE,
   ProofErrorCode.BAD_GENESIS,
+  ProofErrorCode.BAD_CHECKPOINT,
 ])
 
 /** Exit code of an error: input errors found locally are 2, everything else 1. */

@@ -3,10 +3,15 @@
  * status, any application query) and `govchain verify FILE --genesis GENESIS`.
  */
 import { existsSync, writeFileSync } from 'node:fs'
-import { jsonSafe, type Encodable } from '@govchain/ledger'
+import { checkpointToJSON, jsonSafe, type Encodable } from '@govchain/ledger'
 import type { Command } from 'commander'
 import { disclosureFromJSON, verifyDisclosure } from '../commitments.js'
-import { verifyRecordProof, type VerifiedRecord } from '../client/index.js'
+import {
+  proofCheckpointFromJSON,
+  proofTrustFromGenesis,
+  verifyRecordProof,
+  type VerifiedRecord,
+} from '../client/index.js'
 import {
   clientFor,
   CliError,
@@ -95,6 +100,12 @@ export function registerReadCommands(program: Command): void {
     )
     .argument('<file>', 'record answer with proof (`query record ID --prove --out FILE`)')
     .requiredOption('--genesis <file>', 'the genesis document (trust root)')
+    .option(
+      '--checkpoint <file>',
+      'follow the proof from this trusted header (a --save-checkpoint file) instead of from the genesis',
+    )
+    .option('--save-checkpoint <file>', 'keep the proven header as a checkpoint for later proofs')
+    .option('--force', 'overwrite --save-checkpoint', false)
     .option('--disclosure <file>', 'also check a disclosed field (JSON { recordId, field, value, salt })')
     .option('--json', 'print the verified record as JSON', false)
     .addHelpText(
@@ -102,52 +113,80 @@ export function registerReadCommands(program: Command): void {
       '\nExit codes: 0 valid (or proven, for records that are not credentials) · 1 invalid proof\n' +
         '(code printed) · 2 bad input (file, genesis) · 3 proven revoked · 4 proven but not in force',
     )
-    .action((file: string, o: { genesis: string; disclosure?: string; json: boolean }) => {
-      const answer = parseJson(readTextFile(file, 'proof file'), 'proof file')
-      const genesis = parseJson(readTextFile(o.genesis, 'genesis'), 'genesis')
-      let verified: VerifiedRecord
-      try {
-        verified = verifyRecordProof(answer, genesis)
-      } catch (e) {
-        const code = exitCodeOf(e)
-        if (code === ExitCode.usage) throw e
-        process.stdout.write(`invalid\n`)
-        printError(e)
-        process.exitCode = ExitCode.failed
-        return
-      }
-      let disclosed: string | undefined
-      if (o.disclosure !== undefined) {
-        const d = disclosureFromJSON(parseJson(readTextFile(o.disclosure, 'disclosure'), 'disclosure'))
-        const r = verified.record as { id: string; fields?: Record<string, Uint8Array> }
-        if (r.fields === undefined || !verifyDisclosure(d, { id: r.id, fields: r.fields })) {
-          process.stdout.write('invalid\n')
-          process.stderr.write(
-            `govchain: PROOF_DISCLOSURE_MISMATCH: the disclosed ${d.field} does not open the proven record's commitment\n`,
-          )
+    .action(
+      (
+        file: string,
+        o: {
+          genesis: string
+          checkpoint?: string
+          saveCheckpoint?: string
+          force: boolean
+          disclosure?: string
+          json: boolean
+        },
+      ) => {
+        const answer = parseJson(readTextFile(file, 'proof file'), 'proof file')
+        const trust = proofTrustFromGenesis(parseJson(readTextFile(o.genesis, 'genesis'), 'genesis'))
+        const checkpoint =
+          o.checkpoint === undefined
+            ? undefined
+            : proofCheckpointFromJSON(parseJson(readTextFile(o.checkpoint, 'checkpoint'), 'checkpoint'))
+        let verified: VerifiedRecord
+        try {
+          verified = verifyRecordProof(answer, checkpoint === undefined ? trust : { ...trust, checkpoint })
+        } catch (e) {
+          const code = exitCodeOf(e)
+          if (code === ExitCode.usage) throw e
+          process.stdout.write(`invalid\n`)
+          printError(e)
           process.exitCode = ExitCode.failed
           return
         }
-        disclosed = `${d.field} = ${JSON.stringify(d.value)}`
-      }
-      if (o.json) {
-        printJson({ ...(jsonSafe(verified as unknown as Encodable) as object) })
-      } else {
-        const r = verified.record
-        process.stdout.write(
-          `${verified.verdict}\n` +
-            `  ${r.type} ${r.id} · status ${verified.effectiveStatus} · owner ${r.owner}\n` +
-            `  proven at height ${verified.height} (block ${verified.blockHash}) of ${verified.chainId}\n` +
-            `  history: ${verified.history.length} of ${r.historyLength} entries proven` +
-            (disclosed === undefined ? '' : `\n  disclosed and matching: ${disclosed}`) +
-            '\n',
-        )
-      }
-      process.exitCode =
-        verified.verdict === 'revoked'
-          ? ExitCode.revoked
-          : verified.verdict === 'inactive'
-            ? ExitCode.inactive
-            : ExitCode.ok
-    })
+        let disclosed: string | undefined
+        if (o.disclosure !== undefined) {
+          const d = disclosureFromJSON(parseJson(readTextFile(o.disclosure, 'disclosure'), 'disclosure'))
+          const r = verified.record as { id: string; fields?: Record<string, Uint8Array> }
+          if (r.fields === undefined || !verifyDisclosure(d, { id: r.id, fields: r.fields })) {
+            process.stdout.write('invalid\n')
+            process.stderr.write(
+              `govchain: PROOF_DISCLOSURE_MISMATCH: the disclosed ${d.field} does not open the proven record's commitment\n`,
+            )
+            process.exitCode = ExitCode.failed
+            return
+          }
+          disclosed = `${d.field} = ${JSON.stringify(d.value)}`
+        }
+        if (o.saveCheckpoint !== undefined) {
+          if (verified.checkpoint === null)
+            throw new CliError(
+              CliErrorCode.USAGE,
+              'the validator set changes right after the proven height: no checkpoint to keep from this proof',
+            )
+          writeOut(o.saveCheckpoint, checkpointToJSON(verified.checkpoint), o.force)
+        }
+        if (o.json) {
+          const { checkpoint: cp, ...rest } = verified
+          printJson({
+            ...(jsonSafe(rest as unknown as Encodable) as object),
+            checkpoint: cp === null ? null : checkpointToJSON(cp),
+          })
+        } else {
+          const r = verified.record
+          process.stdout.write(
+            `${verified.verdict}\n` +
+              `  ${r.type} ${r.id} · status ${verified.effectiveStatus} · owner ${r.owner}\n` +
+              `  proven at height ${verified.height} (block ${verified.blockHash}) of ${verified.chainId}\n` +
+              `  history: ${verified.history.length} of ${r.historyLength} entries proven` +
+              (disclosed === undefined ? '' : `\n  disclosed and matching: ${disclosed}`) +
+              '\n',
+          )
+        }
+        process.exitCode =
+          verified.verdict === 'revoked'
+            ? ExitCode.revoked
+            : verified.verdict === 'inactive'
+              ? ExitCode.inactive
+              : ExitCode.ok
+      },
+    )
 }

@@ -60,6 +60,8 @@ export const ProofErrorCode = {
   MALFORMED: 'PROOF_MALFORMED',
   /** The genesis given as trust root does not parse. */
   BAD_GENESIS: 'PROOF_BAD_GENESIS',
+  /** The checkpoint given as trust root does not parse. */
+  BAD_CHECKPOINT: 'PROOF_BAD_CHECKPOINT',
   /** The bundle proves no value for a key the answer depends on (the record or a history entry). */
   NOT_PROVEN: 'PROOF_NOT_PROVEN',
   /** What the node showed (record, status, history, height) differs from what the proof proves. */

@@ -17,6 +17,8 @@ export {
   generateKeyPair,
   toHex,
   fromHex,
+  checkpointToJSON,
   type KeyPair,
+  type LightClientCheckpoint,
   type Transaction,
 } from '@govchain/ledger'

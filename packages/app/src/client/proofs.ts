@@ -1,9 +1,10 @@
 /**
  * Offline verification of record proofs (what `GET /v1/records/:id?prove=true` and
- * `govchain query record … --prove --out FILE` return), from the genesis alone:
+ * `govchain query record … --prove --out FILE` return), from the genesis alone or from a trusted
+ * checkpoint:
  *
  * 1. the ledger light client checks the bundle: the chain of validator-set changes from the
- *    genesis set, the commit certificate of the proven header, each state proof against the
+ *    genesis set (or the checkpoint's), the commit certificate of the proven header, each state proof against the
  *    header's state root (`LIGHT_*` codes; malformed bytes are `DECODE_*`);
  * 2. the proven value of `rec:<id>` is decoded into the record, and the proven history entries
  *    into history;
@@ -16,6 +17,7 @@
  */
 import {
   appStateKey,
+  checkpointFromJSON,
   decode,
   equalBytes,
   genesisValidatorSet,
@@ -27,6 +29,7 @@ import {
   verifyStateProofBundle,
   type Encodable,
   type Genesis,
+  type LightClientCheckpoint,
   type ValidatorSet,
   type VerifiedState,
 } from '@govchain/ledger'
@@ -35,8 +38,17 @@ import { historyKey, recordKey } from '../state-keys.js'
 import type { AppRecord, HistoryEntry } from '../types.js'
 import { ProofError, ProofErrorCode } from './errors.js'
 
-/** What proofs are checked against: the chain id and the genesis validator set. */
-export type ProofTrust = { readonly chainId: string; readonly genesisValidators: ValidatorSet }
+/**
+ * What proofs are checked against: the chain id and the genesis validator set, and optionally a
+ * checkpoint — a header trusted already (the `checkpoint` of an earlier verified proof, or one
+ * given out of band). With one, proofs are followed from it instead of from the genesis, so keys
+ * of validator sets replaced before it cannot pass off another history (`LIGHT_*` codes).
+ */
+export type ProofTrust = {
+  readonly chainId: string
+  readonly genesisValidators: ValidatorSet
+  readonly checkpoint?: LightClientCheckpoint
+}
 
 export type RecordVerdict = 'valid' | 'revoked' | 'inactive' | 'proven'
 
@@ -52,6 +64,8 @@ export type VerifiedRecord = {
   readonly blockHash: string
   readonly timeMs: number
   readonly stateRoot: string
+  /** The proven header as a checkpoint for later proofs (`checkpointToJSON` to keep it), or null. */
+  readonly checkpoint: LightClientCheckpoint | null
 }
 
 const MAX_VALUE_BYTES = 1024 * 1024
@@ -68,6 +82,18 @@ export function proofTrustFromGenesis(genesis: unknown): ProofTrust {
     )
   }
   return { chainId: g.chainId, genesisValidators: genesisValidatorSet(g) }
+}
+
+/** A checkpoint from its JSON form (`checkpointToJSON`); PROOF_BAD_CHECKPOINT if it does not parse. */
+export function proofCheckpointFromJSON(json: unknown): LightClientCheckpoint {
+  try {
+    return checkpointFromJSON(json)
+  } catch (e) {
+    throw new ProofError(
+      ProofErrorCode.BAD_CHECKPOINT,
+      `checkpoint: ${isGovchainError(e) ? `${e.code}: ${e.message}` : String(e)}`,
+    )
+  }
 }
 
 function isParsedGenesis(g: unknown): g is Genesis {
@@ -124,7 +150,7 @@ function verdictOf(record: AppRecord, status: string): RecordVerdict {
 
 /**
  * Verifies a record answer with its proof (`{ id, height, record, proof }`) offline against the
- * genesis (JSON or trust). Returns the proven record and verdict; throws a coded error otherwise.
+ * genesis (JSON, or a `ProofTrust`, which may carry a checkpoint). Returns the proven record and verdict; throws a coded error otherwise.
  */
 export function verifyRecordProof(answer: unknown, genesis: unknown): VerifiedRecord {
   const trust = isTrust(genesis) ? genesis : proofTrustFromGenesis(genesis)
@@ -195,6 +221,7 @@ export function verifyRecordProof(answer: unknown, genesis: unknown): VerifiedRe
     blockHash: toHex(verified.blockHash),
     timeMs: verified.timeMs,
     stateRoot: toHex(verified.stateRoot),
+    checkpoint: verified.checkpoint,
   }
 }
 
@@ -209,6 +236,8 @@ export type VerifiedQuery = {
   readonly blockHash: string
   /** The proven state, by application key (hex of the key inside the app namespace): decoded value or null. */
   readonly values: ReadonlyMap<string, unknown>
+  /** As `VerifiedRecord.checkpoint`. */
+  readonly checkpoint: LightClientCheckpoint | null
 }
 
 /**
@@ -235,5 +264,6 @@ export function verifyQueryProof(answer: unknown, genesis: unknown): VerifiedQue
     height: verified.height,
     blockHash: toHex(verified.blockHash),
     values,
+    checkpoint: verified.checkpoint,
   }
 }

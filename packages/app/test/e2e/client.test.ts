@@ -3,7 +3,7 @@
  * (demo alliance genesis, real LevelDB, HTTP API, consensus) running in this process. The
  * four-node, multi-process runs are in test/ at the repository root.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -544,5 +544,88 @@ describe('govchain CLI against a node', () => {
       'subsidy-officer',
     )
     expect([notAdmin.code, notAdmin.err]).toEqual([1, expect.stringMatching(/APP_FORBIDDEN/)])
+  })
+
+  it('verify keeps a checkpoint and follows later proofs from it; a proof from before it is refused', async () => {
+    const node = client.baseUrl
+    const genesis = join(dir, 'genesis.json')
+    const at = (name: string) => join(dir, name)
+    await client.sendTx({ key: net.account('registry-officer').key, ...cert('C-CP') })
+    expect(
+      (await run('query', 'record', 'C-CP', '--node', node, '--prove', '--out', at('cp-old.json'))).code,
+    ).toBe(0)
+    const first = await run(
+      'verify',
+      at('cp-old.json'),
+      '--genesis',
+      genesis,
+      '--save-checkpoint',
+      at('cp.json'),
+    )
+    expect([first.code, first.out.split('\n')[0]]).toEqual([0, 'valid'])
+    const saved = JSON.parse(readFileSync(at('cp.json'), 'utf8')) as { height: number; blockHash: string }
+    const old = JSON.parse(readFileSync(at('cp-old.json'), 'utf8')) as { height: number }
+    expect(saved.height).toBe(old.height)
+
+    // A later proof of the same record, followed from the checkpoint.
+    await client.sendTx({ key: net.account('registry-officer').key, ...cert('C-CP-2') })
+    expect(
+      (await run('query', 'record', 'C-CP', '--node', node, '--prove', '--out', at('cp-new.json'))).code,
+    ).toBe(0)
+    const later = await run(
+      'verify',
+      at('cp-new.json'),
+      '--genesis',
+      genesis,
+      '--checkpoint',
+      at('cp.json'),
+      '--json',
+    )
+    expect(later.code).toBe(0)
+    const shown = JSON.parse(later.out) as { height: number; checkpoint: { height: number } }
+    expect(shown.height).toBeGreaterThan(saved.height)
+    expect(shown.checkpoint.height).toBe(shown.height)
+
+    // The checkpoint's own proof passes; anything from before it cannot be vouched for.
+    expect(
+      (await run('verify', at('cp-old.json'), '--genesis', genesis, '--checkpoint', at('cp.json'))).code,
+    ).toBe(0)
+    expect(
+      (await run('verify', at('cp-new.json'), '--genesis', genesis, '--save-checkpoint', at('cp.json'))).code,
+    ).toBe(2)
+    expect(
+      (
+        await run(
+          'verify',
+          at('cp-new.json'),
+          '--genesis',
+          genesis,
+          '--save-checkpoint',
+          at('cp.json'),
+          '--force',
+        )
+      ).code,
+    ).toBe(0)
+    const refused = await run(
+      'verify',
+      at('cp-old.json'),
+      '--genesis',
+      genesis,
+      '--checkpoint',
+      at('cp.json'),
+    )
+    expect([refused.code, refused.out.trim()]).toEqual([1, 'invalid'])
+    expect(refused.err).toMatch(/LIGHT_BEFORE_CHECKPOINT/)
+
+    writeFileSync(at('cp-bad.json'), JSON.stringify({ ...saved, height: 0 }))
+    const bad = await run(
+      'verify',
+      at('cp-new.json'),
+      '--genesis',
+      genesis,
+      '--checkpoint',
+      at('cp-bad.json'),
+    )
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/PROOF_BAD_CHECKPOINT/)])
   })
 })

@@ -12,6 +12,8 @@ import {
   encode,
   openLevelStore,
   parseGenesis,
+  checkpointFromJSON,
+  checkpointToJSON,
   stateProofBundleFromJSON,
   stateProofBundleToJSON,
   toHex,
@@ -280,5 +282,69 @@ describe('proven queries and the light client', () => {
       expect.objectContaining({ code: 'LIGHT_UNTRUSTED_VALIDATORS' }),
     )
     expect(toHex(testDataKey('licence-1'))).toBe(toHex(new TextEncoder().encode('data/licence-1')))
+  })
+
+  it('a long-range fork by a replaced validator set passes from the genesis alone, not from a checkpoint', async () => {
+    const text = (v: Uint8Array | null) => (v === null ? null : new TextDecoder().decode(v))
+    // The real chain: licence-1 issued, then the set changes (V_4 = next), then it is revoked.
+    const real = await openTestChain()
+    const newKey = testKey('validator-new')
+    const next = [...validatorKeys.slice(1), newKey]
+    await commitNext([real], [putTx(0, 'licence-1', 'active')])
+    await commitNext([real], [appTx('test.valset', encode(next.map((k) => [k.publicKey, 1])), 1)])
+    const changeBlock = await commitNext([real], [])
+    const newSet = real.nextValidators
+    const at4 = await buildNext(real, [putTx(2, 'licence-1', 'revoked')])
+    await real.commitBlock(await real.validateBlock(at4.block), certify(newSet, 4, at4.block.hash(), next))
+    // The fork: the genesis keys, replaced at height 4 on the real chain, sign a history in which
+    // the set never changed and licence-1 was never revoked.
+    const fork = await openTestChain()
+    await commitNext([fork], [putTx(0, 'licence-1', 'active')])
+    for (let h = 2; h <= 4; h++) await commitNext([fork], [])
+    const proofAt = async (chain: typeof real) =>
+      stateProofBundleFromJSON(
+        JSON.parse(
+          JSON.stringify(
+            stateProofBundleToJSON((await chain.query('get', { key: 'licence-1' }, { prove: true })).proof!),
+          ),
+        ),
+      )
+    const genesisTrust = { chainId: CHAIN_ID, genesisValidators: validatorSet }
+    const forged = await proofAt(fork)
+    // The limit of a light client that trusts only the genesis:
+    expect(text(verifyStateProofBundle(forged, genesisTrust).entries[0]!.value)).toBe('active')
+
+    // A client that trusts the real change header (height 3, naming V_4) follows the chain from it.
+    const checkpoint = { chainId: CHAIN_ID, height: 3, blockHash: changeBlock.hash(), nextValidators: newSet }
+    const trust = { ...genesisTrust, checkpoint }
+    expect(() => verifyStateProofBundle(forged, trust)).toThrow(
+      expect.objectContaining({ code: 'LIGHT_UNTRUSTED_VALIDATORS' }),
+    )
+    const verified = verifyStateProofBundle(await proofAt(real), trust)
+    expect([verified.height, text(verified.entries[0]!.value)]).toEqual([4, 'revoked'])
+    // ... and carries the checkpoint forward: the proven header, certified from then on by V_4.
+    expect(verified.checkpoint).toMatchObject({ height: 4, blockHash: at4.block.hash() })
+    expect(toHex(verified.checkpoint!.nextValidators.hash())).toBe(toHex(newSet.hash()))
+    const carried = checkpointFromJSON(JSON.parse(JSON.stringify(checkpointToJSON(verified.checkpoint!))))
+    await commitNext([real], [])
+    await commitNext([real], [])
+    const later = verifyStateProofBundle(await proofAt(real), { ...genesisTrust, checkpoint: carried })
+    expect(later.height).toBe(6)
+    // At the checkpoint's height only its own header passes; below it nothing does.
+    expect(
+      verifyStateProofBundle(await proofAt(real), { ...genesisTrust, checkpoint: later.checkpoint! }).height,
+    ).toBe(6)
+    expect(() => verifyStateProofBundle(forged, { ...genesisTrust, checkpoint: carried })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_CHECKPOINT_MISMATCH' }),
+    )
+    expect(() => verifyStateProofBundle(forged, { ...genesisTrust, checkpoint: later.checkpoint! })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_BEFORE_CHECKPOINT' }),
+    )
+    expect(() =>
+      verifyStateProofBundle(forged, { ...genesisTrust, checkpoint: { ...checkpoint, chainId: 'other' } }),
+    ).toThrow(expect.objectContaining({ code: 'LIGHT_WRONG_CHAIN' }))
+    expect(() =>
+      checkpointFromJSON({ chainId: CHAIN_ID, height: 0, blockHash: '', nextValidators: '' }),
+    ).toThrow(expect.objectContaining({ code: 'DECODE_BAD_SHAPE' }))
   })
 })
