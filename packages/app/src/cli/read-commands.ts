@@ -175,7 +175,8 @@ export function registerReadCommands(program: Command): void {
           process.stdout.write(
             `${verified.verdict}\n` +
               `  ${r.type} ${r.id} · status ${verified.effectiveStatus} · owner ${r.owner}\n` +
-              `  proven at height ${verified.height} (block ${verified.blockHash}) of ${verified.chainId}\n` +
+              `  proven at height ${verified.height} (block ${verified.blockHash}) of ${verified.chainId}, ` +
+              `followed from ${checkpoint === undefined ? 'the genesis' : `the checkpoint at height ${checkpoint.height}`}\n` +
               `  history: ${verified.history.length} of ${r.historyLength} entries proven` +
               (disclosed === undefined ? '' : `\n  disclosed and matching: ${disclosed}`) +
               '\n',
