@@ -587,9 +587,12 @@ describe('govchain CLI against a node', () => {
     expect(shown.checkpoint.height).toBe(shown.height)
 
     // The checkpoint's own proof passes; anything from before it cannot be vouched for.
-    expect(
-      (await run('verify', at('cp-old.json'), '--genesis', genesis, '--checkpoint', at('cp.json'))).code,
-    ).toBe(0)
+    const same = await run('verify', at('cp-old.json'), '--genesis', genesis, '--checkpoint', at('cp.json'))
+    expect([same.code, same.out]).toEqual([
+      0,
+      expect.stringContaining(`followed from the checkpoint at height ${saved.height}`),
+    ])
+    expect(first.out).toContain('followed from the genesis')
     expect(
       (await run('verify', at('cp-new.json'), '--genesis', genesis, '--save-checkpoint', at('cp.json'))).code,
     ).toBe(2)
