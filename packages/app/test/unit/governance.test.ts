@@ -44,6 +44,15 @@ async function voteAll(chain: TestChain, id: string, voters: string[], vote: 'ye
   return outs
 }
 
+/** A proposal of `action` is refused with `code` and leaves no record. */
+async function expectRefusedProposal(action: ProposalAction, code: string): Promise<void> {
+  const chain = await TestChain.create()
+  expect(
+    await chain.code('licensing-admin', buildGovPropose({ recordId: 'P', action, deadlineHeight: 10 })),
+  ).toBe(code)
+  expect(await chain.record('P')).toBeNull()
+}
+
 function validatorsOf(chain: TestChain): ValidatorEntry[] {
   return chain.genesis.validators.map((v) => ({
     publicKey: v.publicKey,
@@ -272,13 +281,7 @@ describe('governance', () => {
         } as ProposalAction,
         AppErrorCode.WEAK_KEY,
       ],
-    ])('refuses %s at proposal time', async (_what, action, code) => {
-      const chain = await TestChain.create()
-      expect(
-        await chain.code('licensing-admin', buildGovPropose({ recordId: 'P', action, deadlineHeight: 10 })),
-      ).toBe(code)
-      expect(await chain.record('P')).toBeNull()
-    })
+    ])('refuses %s at proposal time', (_what, action, code) => expectRefusedProposal(action, code))
   })
 
   describe('add-admin', () => {
@@ -340,13 +343,7 @@ describe('governance', () => {
         } as ProposalAction,
         AppErrorCode.WEAK_KEY,
       ],
-    ])('refuses %s at proposal time', async (_what, action, code) => {
-      const chain = await TestChain.create()
-      expect(
-        await chain.code('licensing-admin', buildGovPropose({ recordId: 'P', action, deadlineHeight: 10 })),
-      ).toBe(code)
-      expect(await chain.record('P')).toBeNull()
-    })
+    ])('refuses %s at proposal time', (_what, action, code) => expectRefusedProposal(action, code))
 
     it('re-checked at execution: a removed member, or a key registered meanwhile, fails the proposal', async () => {
       const chain = await TestChain.create()
