@@ -116,11 +116,17 @@ function certified(
   }
 }
 
-function checkpointMismatch(height: number): LightClientError {
-  return new LightClientError(
-    LightClientErrorCode.CHECKPOINT_MISMATCH,
-    `header ${height} is not the trusted checkpoint's header`,
-  )
+/** Throws unless `header` is the checkpoint's own header (and names the checkpoint's next set). */
+function requireCheckpointHeader(header: BlockHeader, checkpoint: LightClientCheckpoint): void {
+  if (
+    !equalBytes(header.hash(), checkpoint.blockHash) ||
+    !equalBytes(header.nextValidatorSetHash, checkpoint.nextValidators.hash())
+  ) {
+    throw new LightClientError(
+      LightClientErrorCode.CHECKPOINT_MISMATCH,
+      `header ${header.height} is not the trusted checkpoint's header`,
+    )
+  }
 }
 
 /**
@@ -151,20 +157,14 @@ export function verifyStateProofBundle(bundle: StateProofBundle, trust: LightCli
         `proof is for height ${height}, below the trusted checkpoint at ${checkpoint.height}`,
       )
     }
-    if (height === checkpoint.height && !equalBytes(bundle.header.hash(), checkpoint.blockHash)) {
-      throw checkpointMismatch(height)
-    }
+    if (height === checkpoint.height) requireCheckpointHeader(bundle.header, checkpoint)
     trusted = checkpoint.nextValidators
     lastHeight = checkpoint.height
   }
   for (const change of bundle.validatorChanges) {
     if (checkpoint !== undefined && change.header.height <= checkpoint.height) {
       // Behind the checkpoint: already trusted, as long as it does not contradict it.
-      if (
-        change.header.height === checkpoint.height &&
-        !equalBytes(change.header.hash(), checkpoint.blockHash)
-      )
-        throw checkpointMismatch(change.header.height)
+      if (change.header.height === checkpoint.height) requireCheckpointHeader(change.header, checkpoint)
       continue
     }
     if (change.header.height <= lastHeight || change.header.height >= height) {

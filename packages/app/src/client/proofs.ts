@@ -4,8 +4,8 @@
  * checkpoint:
  *
  * 1. the ledger light client checks the bundle: the chain of validator-set changes from the
- *    genesis set (or the checkpoint's), the commit certificate of the proven header, each state proof against the
- *    header's state root (`LIGHT_*` codes; malformed bytes are `DECODE_*`);
+ *    genesis set (or the checkpoint's), the commit certificate of the proven header, each state
+ *    proof against the header's state root (`LIGHT_*` codes; malformed bytes are `DECODE_*`);
  * 2. the proven value of `rec:<id>` is decoded into the record, and the proven history entries
  *    into history;
  * 3. what the node SHOWED must be what the proof proves: the record, its effective status at the
@@ -150,7 +150,8 @@ function verdictOf(record: AppRecord, status: string): RecordVerdict {
 
 /**
  * Verifies a record answer with its proof (`{ id, height, record, proof }`) offline against the
- * genesis (JSON, or a `ProofTrust`, which may carry a checkpoint). Returns the proven record and verdict; throws a coded error otherwise.
+ * genesis (JSON, or a `ProofTrust`, which may carry a checkpoint). Returns the proven record and
+ * verdict; throws a coded error otherwise.
  */
 export function verifyRecordProof(answer: unknown, genesis: unknown): VerifiedRecord {
   const trust = isTrust(genesis) ? genesis : proofTrustFromGenesis(genesis)

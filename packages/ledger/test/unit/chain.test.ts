@@ -328,13 +328,21 @@ describe('proven queries and the light client', () => {
     const carried = checkpointFromJSON(JSON.parse(JSON.stringify(checkpointToJSON(verified.checkpoint!))))
     await commitNext([real], [])
     await commitNext([real], [])
-    const later = verifyStateProofBundle(await proofAt(real), { ...genesisTrust, checkpoint: carried })
+    const latest = await proofAt(real)
+    const later = verifyStateProofBundle(latest, { ...genesisTrust, checkpoint: carried })
     expect(later.height).toBe(6)
     // At the checkpoint's height only its own header passes; below it nothing does.
-    expect(
-      verifyStateProofBundle(await proofAt(real), { ...genesisTrust, checkpoint: later.checkpoint! }).height,
-    ).toBe(6)
+    expect(verifyStateProofBundle(latest, { ...genesisTrust, checkpoint: later.checkpoint! }).height).toBe(6)
     expect(() => verifyStateProofBundle(forged, { ...genesisTrust, checkpoint: carried })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_CHECKPOINT_MISMATCH' }),
+    )
+    // A checkpoint that contradicts the chain's own headers: another set named, another header.
+    const wrongSet = { ...later.checkpoint!, nextValidators: validatorSet }
+    expect(() => verifyStateProofBundle(latest, { ...genesisTrust, checkpoint: wrongSet })).toThrow(
+      expect.objectContaining({ code: 'LIGHT_CHECKPOINT_MISMATCH' }),
+    )
+    const wrongHeader = { ...checkpoint, blockHash: at4.block.hash() }
+    expect(() => verifyStateProofBundle(latest, { ...genesisTrust, checkpoint: wrongHeader })).toThrow(
       expect.objectContaining({ code: 'LIGHT_CHECKPOINT_MISMATCH' }),
     )
     expect(() => verifyStateProofBundle(forged, { ...genesisTrust, checkpoint: later.checkpoint! })).toThrow(
