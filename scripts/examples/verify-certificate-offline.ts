@@ -9,9 +9,11 @@
  * validator sets, the commit certificate, the state proof, and that the record shown is the
  * record proven. The holder's disclosed address opens the proven commitment. The registry then
  * revokes the certificate: the new proof proves it revoked, and a node that would show it as
- * still valid is caught (PROOF_MISMATCH). Tampering with the header, the commit certificate or
- * a state-proof sibling makes the proof fail with its code. `--out DIR` keeps the proof files
- * (for `govchain verify FILE --genesis GENESIS`). Exits non-zero on any failure.
+ * still valid is caught (PROOF_MISMATCH), and a verifier that kept the newer proof's header as a
+ * checkpoint refuses the old proof (LIGHT_BEFORE_CHECKPOINT). Tampering with the header, the
+ * commit certificate or a state-proof sibling makes the proof fail with its code. `--out DIR`
+ * keeps the proof files (for `govchain verify FILE --genesis GENESIS`). Exits non-zero on any
+ * failure.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,6 +24,7 @@ import {
   commitValues,
   isGovchainError,
   LocalNetwork,
+  proofTrustFromGenesis,
   verifyDisclosure,
   verifyRecordProof,
   type RecordResponse,
@@ -40,17 +43,17 @@ type Proof = { header: string; certificate: string; entries: { proof: { siblings
 /** Flips the last hex digit of a string. */
 const flip = (hex: string) => hex.slice(0, -1) + (hex.endsWith('0') ? '1' : '0')
 
-function expectInvalid(what: string, answer: unknown, code: string): void {
+function expectInvalid(what: string, answer: unknown, code: string, trust: unknown = genesis): void {
   try {
-    verifyRecordProof(answer, genesis)
+    verifyRecordProof(answer, trust)
   } catch (e) {
     if (isGovchainError(e) && e.code === code) {
-      step(`tampered ${what}: refused with ${e.code}`)
+      step(`${what}: refused with ${e.code}`)
       return
     }
     throw e
   }
-  throw new Error(`tampered ${what} verified`)
+  throw new Error(`${what} verified`)
 }
 
 async function main(): Promise<void> {
@@ -87,6 +90,17 @@ async function main(): Promise<void> {
   if (proven.verdict !== 'revoked') throw new Error(`expected revoked, got ${proven.verdict}`)
   step(`revoked at height ${revoked.height}; the new proof proves it: ${proven.verdict}`)
 
+  // A verifier that keeps each proven header as a checkpoint follows later proofs from it (keys
+  // of validator sets replaced before it cannot pass off another history) — and refuses an
+  // older proof, such as the holder replaying the one from before the revocation.
+  const trust = proofTrustFromGenesis(genesis)
+  const followed = verifyRecordProof(revokedAnswer, { ...trust, checkpoint: valid.checkpoint! })
+  step(`followed from the checkpoint at height ${valid.checkpoint!.height}: ${followed.verdict}`)
+  expectInvalid('a replay of the proof from before the revocation', validAnswer, 'LIGHT_BEFORE_CHECKPOINT', {
+    ...trust,
+    checkpoint: proven.checkpoint!,
+  })
+
   // A node lying about the status: shows the revoked certificate as valid.
   const lying: RecordResponse = {
     ...revokedAnswer,
@@ -96,24 +110,24 @@ async function main(): Promise<void> {
       record: { ...revokedAnswer.record.record, status: 'valid' },
     },
   }
-  expectInvalid('record (revoked shown as valid)', lying, 'PROOF_MISMATCH')
+  expectInvalid('tampered record (revoked shown as valid)', lying, 'PROOF_MISMATCH')
   const tamper = (change: (p: Proof) => void): RecordResponse => {
     const copy = JSON.parse(JSON.stringify(validAnswer)) as RecordResponse & { proof: Proof }
     change(copy.proof)
     return copy
   }
   expectInvalid(
-    'header (state root changed)',
+    'tampered header (state root changed)',
     tamper((p) => (p.header = p.header.replace(valid.stateRoot, flip(valid.stateRoot)))),
     'LIGHT_BAD_CERTIFICATE',
   )
   expectInvalid(
-    'commit certificate (a signature byte)',
+    'tampered commit certificate (a signature byte)',
     tamper((p) => (p.certificate = flip(p.certificate))),
     'LIGHT_BAD_CERTIFICATE',
   )
   expectInvalid(
-    'state-proof sibling',
+    'tampered state-proof sibling',
     tamper((p) => (p.entries[0]!.proof.siblings[0] = flip(p.entries[0]!.proof.siblings[0]!))),
     'LIGHT_BAD_STATE_PROOF',
   )
