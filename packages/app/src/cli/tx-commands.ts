@@ -108,7 +108,8 @@ export function registerTxCommands(program: Command): void {
   // ---- accounts ----
   const account = program.command('account').description("an organisation's accounts (admin)")
   /** An account by the hex of its public key, or by a key file (only its public key is used). */
-  const accountKey = (v: string) => (/^[0-9a-f]{64}$/.test(v) ? fromHex(v) : readKeyFile(v).publicKey)
+  const accountKey = (v: string) =>
+    /^[0-9a-f]{64}$/i.test(v) ? fromHex(v.toLowerCase()) : readKeyFile(v).publicKey
   const rolesOf = (v: string) => v.split(',').map((r) => r.trim()) as AccountRole[]
   const accountOption = '--account <key>'
   const accountHelp = 'the account: its public key (hex) or its key file'

@@ -500,7 +500,7 @@ describe('govchain CLI against a node', () => {
         'revoke',
         ...admin,
         '--account',
-        toHex(readKeyFile(keyOut('clerk-new')).publicKey),
+        toHex(readKeyFile(keyOut('clerk-new')).publicKey).toUpperCase(),
         '--reason',
         'left-office',
       ],
