@@ -202,7 +202,7 @@ export class ConsensusDriver {
           if (r.block === null) continue
           try {
             const b = createBlockFromBytes(r.block, chain.params)
-            this.#blocks.set(b.hashHex(), b)
+            this.#keepCandidate(b)
           } catch {
             // a damaged block record: the block will be fetched or rebuilt
           }
@@ -367,7 +367,7 @@ export class ConsensusDriver {
         { height, round, txs: block.txs.length, ms: Math.round(performance.now() - started) },
         'built block',
       )
-      this.#blocks.set(block.hashHex(), block)
+      this.#keepCandidate(block)
       this.#input({ kind: 'proposal-value', height, round, blockHash: block.hash() })
     } catch (e) {
       this.#log.error({ height, round, err: (e as Error).message }, 'building a block failed')
