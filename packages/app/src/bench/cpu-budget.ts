@@ -52,6 +52,14 @@ export type CpuBudget = {
 
 export const TARGET_RATIO = 0.85
 
+/**
+ * The CPU a transaction may cost in all (µs, signature included) for validation to run at `ratio`
+ * of the raw limit on `cores`: the cores' time per transaction at that rate.
+ */
+export function usPerTxAtRatio(cores: number, rawLimitPerSecond: number, ratio: number): number {
+  return (cores * 1e6) / (ratio * rawLimitPerSecond)
+}
+
 export function cpuBudget(input: CpuBudgetInput): CpuBudget {
   const { cores, txs, rawLimitPerSecond } = input
   const signatureUsPerTx = 1e6 / input.singleThreadPerSecond
@@ -64,7 +72,7 @@ export function cpuBudget(input: CpuBudgetInput): CpuBudget {
     otherUsPerTx,
     signatureUsPerTx,
     cpuBoundRatio,
-    otherUsPerTxFor85: (cores * 1e6) / (TARGET_RATIO * rawLimitPerSecond) - signatureUsPerTx,
+    otherUsPerTxFor85: usPerTxAtRatio(cores, rawLimitPerSecond, TARGET_RATIO) - signatureUsPerTx,
     storageUsPerTx,
     storageBoundRatio: bound(storageUsPerTx),
   }

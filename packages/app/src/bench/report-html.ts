@@ -4,6 +4,7 @@
  * tx/s against block size per state size with the raw limit, and each case's CPU per transaction
  * against what the raw limit leaves.
  */
+import { TARGET_RATIO, usPerTxAtRatio } from './cpu-budget.js'
 import { PHASE_LABELS, formatReport } from './report-table.js'
 import type { CaseResult, PhaseTimes, ValidationBenchReport } from './types.js'
 
@@ -76,10 +77,10 @@ function cpuChart(cases: readonly CaseResult[], cores: number): string {
   const left = 190
   const width = 900
   const barW = width - left - 110
-  const budget = (c: CaseResult, ratio: number) => (cores * 1e6) / (ratio * c.rawLimitPerSecond)
+  const budget = (c: CaseResult, ratio: number) => usPerTxAtRatio(cores, c.rawLimitPerSecond, ratio)
   // The scale: the costs and the 85 % budgets, but a case far beyond them (a 1M-key case of 100
   // transactions costs ten times more) is cut rather than squeezing the rest.
-  const budgets = cases.map((c) => budget(c, 0.85))
+  const budgets = cases.map((c) => budget(c, TARGET_RATIO))
   const costs = cases.map((c) => c.cpu.signatureUsPerTx + c.cpu.otherUsPerTx)
   const maxUs = Math.min(Math.max(...costs, ...budgets), 3 * Math.max(...budgets))
   const x = (us: number) => left + (Math.min(us, maxUs) / maxUs) * barW
@@ -104,7 +105,7 @@ function cpuChart(cases: readonly CaseResult[], cores: number): string {
           return rect
         })
         .join('')
-      const ticks = [0.85, 1]
+      const ticks = [TARGET_RATIO, 1]
         .map((ratio) => {
           const tx = x(budget(c, ratio)).toFixed(1)
           return `<line x1="${tx}" x2="${tx}" y1="${y - 3}" y2="${y + rowH - 3}" stroke="#333" stroke-width="${ratio === 1 ? 1 : 2}"${ratio === 1 ? ' stroke-dasharray="3 2"' : ''}><title>${ratio * 100} % of the raw limit allows ${n0(budget(c, ratio))} µs</title></line>`
